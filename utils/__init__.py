@@ -1,0 +1,17 @@
+"""Shared helpers for the notebook series.
+
+Importing this package is cheap: no TensorFlow import happens until a helper
+needs it, so notebooks can call :func:`utils.setup.setup_notebook` to silence
+TensorFlow's C++ logs *before* TensorFlow is loaded.
+
+Modules
+-------
+setup    one-call notebook setup, quick mode, device report, mixed precision
+plots    the figures that several chapters share
+data     dataset loading through Keras' cache, with a clear offline message
+checks   numerical comparisons that explain themselves when they fail
+results  each chapter's headline metrics and the thresholds they must meet
+course   the repository address used by badges and bootstrap cells
+"""
+
+__all__ = ["checks", "course", "data", "plots", "results", "setup"]
