@@ -147,7 +147,8 @@ def confusion_matrix(y_true: Sequence[int] | np.ndarray, y_pred: Sequence[int] |
     """Counts ``cm[i, j]`` of examples of true class i predicted as class j.
 
     Raises:
-        ValueError: on mismatched lengths, empty input or negative classes.
+        ValueError: on mismatched lengths, empty input, negative classes or a
+            class not below ``num_classes``.
     """
     y_true = np.asarray(y_true, dtype=int).ravel()
     y_pred = np.asarray(y_pred, dtype=int).ravel()
@@ -155,7 +156,10 @@ def confusion_matrix(y_true: Sequence[int] | np.ndarray, y_pred: Sequence[int] |
         raise ValueError(f"y_true and y_pred must be non-empty and equally long, got {len(y_true)} and {len(y_pred)}")
     if min(y_true.min(), y_pred.min()) < 0:
         raise ValueError("class labels must be non-negative integers")
-    k = num_classes or int(max(y_true.max(), y_pred.max())) + 1
+    largest = int(max(y_true.max(), y_pred.max()))
+    k = num_classes or largest + 1
+    if largest >= k:
+        raise ValueError(f"labels go up to {largest} but num_classes is {k}")
     cm = np.zeros((k, k), dtype=int)
     np.add.at(cm, (y_true, y_pred), 1)
     return cm
@@ -175,8 +179,6 @@ def plot_confusion_matrix(
     """
     k = len(class_names) if class_names is not None else None
     cm = confusion_matrix(y_true, y_pred, k)
-    if class_names is not None and cm.shape[0] != len(class_names):
-        raise ValueError(f"labels go up to {cm.shape[0] - 1} but only {len(class_names)} class names were given")
     shown = cm / np.maximum(cm.sum(axis=1, keepdims=True), 1) if normalize else cm
     names = list(class_names) if class_names is not None else [str(i) for i in range(cm.shape[0])]
     size = max(4.0, 0.55 * len(names) + 1.5)

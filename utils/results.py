@@ -26,8 +26,14 @@ _OPS = {">=": operator.ge, "<=": operator.le, ">": operator.gt, "<": operator.lt
 
 THRESHOLDS: dict[str, dict[str, tuple[str, float]]] = {
     "00": {"first_taste_slope_error": ("<=", 0.05), "first_taste_intercept_error": ("<=", 0.05)},
-    "01": {"perceptron_train_accuracy": (">=", 1.0), "neuron_vs_keras_max_diff": ("<=", 1e-6),
-           "xor_best_accuracy": ("<=", 0.75)},
+    "01": {"perceptron_train_accuracy": (">=", 1.0), "perceptron_test_accuracy": (">=", 0.95),
+           "xor_best_accuracy": ("<=", 0.75), "neuron_vs_keras_max_diff": ("<=", 1e-6),
+           "keras_neuron_test_accuracy": (">=", 0.95)},
+    # chapter 02 thresholds
+    # chapter 03 thresholds
+    # chapter 04 thresholds
+    # chapter 05 thresholds
+    # chapter 06 thresholds
 }
 """chapter -> metric -> (comparison, bound) that full mode must meet."""
 

@@ -1,0 +1,97 @@
+"""Machine-checkable conventions of CONTRIBUTING.md, for every chapter."""
+
+import json
+import re
+
+import pytest
+
+from utils import course
+
+NOTEBOOKS = course.notebooks()
+IDS = [p.name for p in NOTEBOOKS]
+
+
+def load(path):
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def source(cell):
+    src = cell.get("source", "")
+    return "".join(src) if isinstance(src, list) else src
+
+
+def tags(cell):
+    return cell.get("metadata", {}).get("tags", [])
+
+
+def test_chapters_are_numbered_in_reading_order():
+    numbers = [int(p.name[:2]) for p in NOTEBOOKS]
+    assert numbers == list(range(len(numbers))), numbers
+    for p in NOTEBOOKS:
+        assert re.fullmatch(r"\d\d_[a-z0-9_]+\.ipynb", p.name), p.name
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=IDS)
+def test_title_cell(path):
+    cell = load(path)["cells"][0]
+    text = source(cell)
+    assert cell["cell_type"] == "markdown"
+    assert text.startswith(f"# {path.name[:2]} · "), "title must read '# NN · Title'"
+    assert course.badge(path.name) in text
+    for part in ("What you will learn", "Prerequisites", "Run time"):
+        assert part in text, f"the first cell must say {part!r}"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=IDS)
+def test_bootstrap_setup_and_parameters_cells(path):
+    cells = load(path)["cells"]
+    assert "bootstrap" in tags(cells[1]) and source(cells[1]) == course.bootstrap_source()
+    code = [c for c in cells if c["cell_type"] == "code"]
+    setup_at = next(i for i, c in enumerate(code) if "setup_notebook(" in source(c))
+    tf_at = next((i for i, c in enumerate(code) if re.search(r"^\s*(import|from) (tensorflow|keras)\b", source(c), re.M)), len(code))
+    assert setup_at < tf_at, "setup_notebook() must run before TensorFlow or Keras is imported"
+    params = [c for c in code if "parameters" in tags(c)]
+    assert len(params) == 1, "exactly one cell tagged 'parameters'"
+    assert "quick_mode()" in source(params[0])
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=IDS)
+def test_committed_without_outputs(path):
+    for i, cell in enumerate(load(path)["cells"]):
+        if cell["cell_type"] != "code":
+            continue
+        if "keep_output" in tags(cell):
+            assert "# NBVAL_CHECK_OUTPUT" in source(cell), f"cell {i} keeps output nbval never checks"
+            assert cell["outputs"], f"cell {i} is checked by nbval but has no reference output"
+            assert cell.get("execution_count") == 1, f"cell {i}: nbval skips a reference with no count"
+        else:
+            assert cell.get("execution_count") is None, f"cell {i} has an execution count"
+            assert not cell.get("outputs"), f"cell {i} has outputs: strip them (nbstripout)"
+            assert "NBVAL_CHECK_OUTPUT" not in source(cell), f"cell {i} is checked but not tagged keep_output"
+
+
+def test_every_notebook_is_stripped():
+    from utils import strip
+
+    assert [p.name for p in NOTEBOOKS if strip.strip_file(p, check=True)] == [], "run: python -m utils.strip notebooks/*.ipynb"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=IDS)
+def test_idioms_and_portability(path):
+    nb = load(path)
+    assert nb["metadata"]["kernelspec"]["name"] == "python3"
+    code = "\n".join(source(c) for c in nb["cells"] if c["cell_type"] == "code")
+    everything = "\n".join(source(c) for c in nb["cells"])
+    assert "../shared" not in everything and "/work/" not in everything
+    assert "from tensorflow import keras" not in code and "tf.keras" not in code, "write `import keras`"
+    assert "plt.show()" not in code
+    assert "input_shape=" not in code, "use keras.Input(shape=...) as the first layer"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=IDS)
+def test_ends_with_summary_mistakes_and_exercises(path):
+    headings = [line.strip() for c in load(path)["cells"] if c["cell_type"] == "markdown"
+                for line in source(c).splitlines() if line.startswith("#")]
+    tail = [h.lstrip("#").strip().lower() for h in headings[-6:]]
+    for want in ("summary", "common mistakes", "exercises"):
+        assert any(h.startswith(want) for h in tail), f"missing a closing '{want}' section"
