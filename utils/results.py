@@ -29,11 +29,37 @@ THRESHOLDS: dict[str, dict[str, tuple[str, float]]] = {
     "01": {"perceptron_train_accuracy": (">=", 1.0), "perceptron_test_accuracy": (">=", 0.95),
            "xor_best_accuracy": ("<=", 0.75), "neuron_vs_keras_max_diff": ("<=", 1e-6),
            "keras_neuron_test_accuracy": (">=", 0.95)},
-    # chapter 02 thresholds
-    # chapter 03 thresholds
-    # chapter 04 thresholds
-    # chapter 05 thresholds
-    # chapter 06 thresholds
+    "02": {"sigmoid_grad_first_over_last": ("<=", 1e-3), "relu_grad_first_over_last": (">=", 0.05),
+           "deep_relu_minus_sigmoid_accuracy": (">=", 0.3), "xor_accuracy": (">=", 1.0),
+           "xor_train_accuracy": (">=", 0.97), "curve_mse_widest": ("<=", 0.01),
+           "curve_mse_narrowest_over_widest": (">=", 20.0)},
+    "03": {"lr_right_excess_loss": ("<=", 1e-6), "lr_too_large_loss_growth": (">=", 1e3),
+           "lr_small_over_right_excess": (">=", 1e3), "minibatch_excess_loss": ("<=", 0.05),
+           "batch_over_minibatch_excess_per_epoch": (">=", 10.0),
+           "tape_vs_analytic_gradient_max_diff": ("<=", 1e-10), "optimizer_vs_lstsq_max_diff": ("<=", 1e-4),
+           "fit_vs_lstsq_max_diff": ("<=", 1e-4)},
+    "04": {"tape_max_abs_diff": ("<=", 1e-12), "gradcheck_max_rel_error": ("<=", 1e-6),
+           "gradcheck_bug_rel_error": (">=", 0.1), "gradcheck_float32_rel_error": (">=", 1e-3),
+           "numpy_test_accuracy": (">=", 0.94), "keras_test_accuracy": (">=", 0.94),
+           "numpy_keras_accuracy_gap": ("<=", 0.01), "backprop_speedup": (">=", 20.0),
+           "backprop_cost_in_forward_passes": ("<=", 5.0)},
+    "05": {"test_accuracy": (">=", 0.98), "test_loss": ("<=", 0.09),
+           "scaling_accuracy_gain": (">=", 0.03), "scaling_val_loss_ratio": (">=", 3.0)},
+    "06": {"overfit_gap": (">=", 0.10), "overfit_val_loss_rise": (">=", 1.15),
+           "l2_gap_reduction": (">=", 0.015), "dropout_gap_reduction": (">=", 0.015),
+           "early_stopping_gap_reduction": (">=", 0.015), "more_data_gap_reduction": (">=", 0.015),
+           "augmentation_gap_reduction": (">=", 0.015),
+           "sigmoid_first_over_last_grad": ("<=", 1e-5), "relu_he_first_over_last_grad": (">=", 0.1),
+           "relu_he_over_sigmoid_first_layer_grad": (">=", 1e4),
+           "deep_sigmoid_val_accuracy": ("<=", 0.2), "batchnorm_accuracy_gain": (">=", 0.4),
+           "relu_he_accuracy_gain": (">=", 0.4),
+           "raw_input_val_accuracy": ("<=", 0.2), "standardised_vs_raw_accuracy_gain": (">=", 0.4),
+           "standardised_vs_scaled_accuracy_gain": (">=", 0.01),
+           "adam_over_sgd_final_loss": ("<=", 0.7), "momentum_over_sgd_final_loss": ("<=", 0.8),
+           "rmsprop_over_sgd_final_loss": ("<=", 0.7),
+           "lr_sweep_best_rate": (">=", 1e-3), "lr_sweep_min_over_start_loss": ("<=", 0.5),
+           "batch_time_small_over_large": (">=", 3.0), "batch_best_minus_largest_val_accuracy": (">=", 0.015),
+           "search_test_accuracy": (">=", 0.82), "search_val_minus_test": ("<=", 0.04)},
 }
 """chapter -> metric -> (comparison, bound) that full mode must meet."""
 
