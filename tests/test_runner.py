@@ -36,6 +36,25 @@ def test_a_failing_chapter_is_recorded_with_its_error(tmp_path):
     assert result.status == "failed" and "ZeroDivisionError" in result.error and result.chapter == "97"
 
 
+def test_twice_catches_a_notebook_that_fails_on_a_second_run_all(tmp_path):
+    path = tiny_notebook(tmp_path / "95_rerun.ipynb", "runs = globals().get('runs', 0) + 1",
+                         "assert runs == 1, 'this cell breaks when the notebook runs again'")
+    assert runner.run_notebook(path, quick=True).status == "passed"
+    twice = runner.run_notebook(path, quick=True, passes=2)
+    assert twice.status == "failed" and "breaks when the notebook runs again" in twice.error
+    with pytest.raises(ValueError, match="passes"):
+        runner.run_notebook(path, quick=True, passes=0)
+
+
+def test_cells_tagged_nbval_skip_are_skipped(tmp_path):
+    path = tiny_notebook(tmp_path / "94_skip.ipynb", "x = 1", "raise RuntimeError('optional data missing')")
+    nb = nbformat.read(path, as_version=4)
+    assert runner.run_notebook(path, quick=True).status == "failed"
+    nb.cells[-1].metadata["tags"] = [runner.SKIP_TAG]
+    nbformat.write(nb, path)
+    assert runner.run_notebook(path, quick=True).status == "passed"
+
+
 def test_a_missed_promise_fails_the_chapter_in_full_mode(tmp_path, monkeypatch):
     monkeypatch.setitem(results.THRESHOLDS, "96", {"accuracy": (">=", 0.9), "loss": ("<=", 1.0)})
     path = tiny_notebook(tmp_path / "96_promise.ipynb",

@@ -6,13 +6,15 @@
     python -m utils.runner 05 06           # chosen chapters
     python -m utils.runner --quick         # quick mode, as CI runs them
     python -m utils.runner --update-readme # also rewrite README.md's results table
+    python -m utils.runner --quick --twice # Run All twice in one kernel (re-run safety)
 
 Each notebook runs top to bottom in a fresh kernel (nbclient), with a progress
 bar across chapters. A chapter's headline metrics arrive through
 :func:`utils.results.report`, which writes them to ``NN_RESULTS_DIR``; the
 runner sets that variable, so it never scrapes outputs. After a chapter it
 checks every promise of :data:`utils.results.THRESHOLDS` (in full mode), and
-a failing chapter is recorded with its error while the run goes on.
+a failing chapter is recorded with its error while the run goes on. Cells tagged
+``nbval-skip`` (optional work whose data CI cannot have) are skipped here too.
 
 Outputs, in ``--out`` (default ``results/``): ``results.json`` (machine
 readable), ``results.md`` (a table) and ``results.png`` (run time per chapter).
@@ -70,7 +72,19 @@ def environment() -> dict[str, Any]:
         "tensorflow": tf.__version__,
         "keras": keras.__version__,
         "platform": platform.platform(terse=True),
+        "cpu": cpu_model(),
     }
+
+
+def cpu_model() -> str:
+    """The processor's name (from /proc/cpuinfo on Linux), or what ``platform`` knows."""
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "unknown CPU"
 
 
 def select(chapters: list[str] | None, root: Path = course.ROOT) -> list[Path]:
@@ -89,13 +103,27 @@ def select(chapters: list[str] | None, root: Path = course.ROOT) -> list[Path]:
     return [available[c] for c in wanted]
 
 
-def run_notebook(path: Path, quick: bool, timeout: int = 1800) -> ChapterResult:
-    """Execute one notebook in a fresh kernel and collect its reported metrics."""
+SKIP_TAG = "nbval-skip"
+"""Cells with this tag are skipped by nbval and by the runner alike."""
+
+
+def run_notebook(path: Path, quick: bool, timeout: int = 1800, passes: int = 1) -> ChapterResult:
+    """Execute one notebook in a fresh kernel and collect its reported metrics.
+
+    ``passes=2`` runs every cell twice in the same kernel, as a learner's second
+    *Run All* does; the metrics are those of the last pass.
+
+    Raises:
+        ValueError: if ``passes`` is not 1 or more.
+    """
     import nbclient
     import nbformat
 
+    if passes < 1:
+        raise ValueError(f"passes must be 1 or more, got {passes}")
     chapter = path.name[:2]
     nb = nbformat.read(path, as_version=4)
+    nb.cells = [c for c in nb.cells if SKIP_TAG not in c.get("metadata", {}).get("tags", [])]
     with tempfile.TemporaryDirectory() as out_dir:
         saved = {k: os.environ.get(k) for k in (QUICK_ENV, results.RESULTS_ENV)}
         os.environ[QUICK_ENV] = "1" if quick else "0"
@@ -105,7 +133,10 @@ def run_notebook(path: Path, quick: bool, timeout: int = 1800) -> ChapterResult:
         try:
             client = nbclient.NotebookClient(nb, timeout=timeout, kernel_name="python3",
                                              resources={"metadata": {"path": str(path.parent)}})
-            client.execute()
+            with client.setup_kernel():
+                for _ in range(passes):
+                    for index, cell in enumerate(nb.cells):
+                        client.execute_cell(cell, index)
         except Exception as exc:  # a failing chapter is recorded, and the run goes on
             error = _short_error(exc)
         finally:
@@ -131,7 +162,7 @@ def _short_error(exc: Exception) -> str:
     return (tail[-1] if tail else (lines[-1] if lines else type(exc).__name__))[:500]
 
 
-def run(paths: list[Path], quick: bool, progress: bool = True) -> list[ChapterResult]:
+def run(paths: list[Path], quick: bool, progress: bool = True, passes: int = 1) -> list[ChapterResult]:
     """Run the given notebooks in order, with a progress bar across chapters."""
     from tqdm.auto import tqdm
 
@@ -139,7 +170,7 @@ def run(paths: list[Path], quick: bool, progress: bool = True) -> list[ChapterRe
     bar = tqdm(paths, desc="chapters", unit="chapter", disable=not progress)
     for path in bar:
         bar.set_postfix_str(path.name)
-        result = run_notebook(path, quick)
+        result = run_notebook(path, quick, passes=passes)
         done.append(result)
         bar.write(f"{result.chapter} {result.status:6s} {result.seconds:7.1f} s  {result.error or ''}")
     return done
@@ -149,7 +180,8 @@ def to_markdown(run_info: dict[str, Any], chapters: list[ChapterResult]) -> str:
     """The human-readable table: one row per chapter, with its metrics and promises."""
     env = run_info["environment"]
     lines = [
-        f"Measured {run_info['date']} in {run_info['mode']} mode on {env['device']}, "
+        f"Measured {run_info['date']} in {run_info['mode']} mode on {env['device']} ({env.get('cpu', 'CPU')}, "
+        f"{env['platform']}), "
         f"TensorFlow {env['tensorflow']}, Keras {env['keras']}, Python {env['python']}.",
         "",
         "| chapter | status | run time | headline metrics (promise) |",
@@ -203,11 +235,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=course.ROOT / "results", help="output folder")
     parser.add_argument("--update-readme", action="store_true", help="rewrite README.md's results table")
     parser.add_argument("--no-progress", action="store_true")
+    parser.add_argument("--twice", action="store_true", help="run every notebook twice in one kernel")
     args = parser.parse_args(argv)
     paths = select(args.chapters)
     env = environment()
-    mode = "quick" if args.quick else "full"
-    chapters = run(paths, args.quick, progress=not args.no_progress)
+    mode = ("quick" if args.quick else "full") + (", run twice" if args.twice else "")
+    chapters = run(paths, args.quick, progress=not args.no_progress, passes=2 if args.twice else 1)
     run_info = {"date": dt.date.today().isoformat(), "mode": mode, "environment": env,
                 "total_seconds": round(sum(r.seconds for r in chapters), 1)}
     args.out.mkdir(parents=True, exist_ok=True)
