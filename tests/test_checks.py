@@ -44,3 +44,39 @@ def test_check_range():
         checks.check_range([0.0, 1.5, 1.0], 0, 1)
     with pytest.raises(ValueError):
         checks.check_range([0.0], 1, 0)
+
+
+def test_exercise_says_it_waits_for_the_stub():
+    with pytest.raises(checks.ExerciseNotDone, match=r"Exercise 05\.1 is waiting for your code"):
+        with checks.exercise("05.1"):
+            raise NotImplementedError("replace this line with your code")
+    with pytest.raises(checks.ExerciseNotDone, match=r"name 'dense_params' is not defined\. Run the cell"):
+        with checks.exercise("05.1"):
+            dense_params(1, 2)  # noqa: F821
+
+
+def test_exercise_turns_failed_checks_into_feedback(capsys):
+    with pytest.raises(checks.ExerciseWrong, match=r"Exercise 05\.2 is not right yet: f\(2\) should be 4, but it is 5"):
+        with checks.exercise("05.2"):
+            checks.check_equal(5, 4, name="f(2)")
+    with pytest.raises(checks.ExerciseWrong, match=r"your code raised ZeroDivisionError"):
+        with checks.exercise("05.2"):
+            1 / 0
+    with checks.exercise("05.2"):
+        checks.check_equal(4, 4)
+    assert "Exercise 05.2: all checks passed." in capsys.readouterr().out
+    with pytest.raises(ValueError, match="exercise_id"):
+        checks.exercise("")
+
+
+def test_check_equal_and_check_type_say_what_was_expected():
+    checks.check_equal(np.array([1, 2]), np.array([1, 2]))
+    with pytest.raises(AssertionError, match=r"should be array"):
+        checks.check_equal(np.array([1, 3]), np.array([1, 2]))
+    with pytest.raises(NotImplementedError):
+        checks.check_equal(NotImplemented, 1)
+    checks.check_type(3, (int, float))
+    with pytest.raises(AssertionError, match="forget to `return`"):
+        checks.check_type(None, int, name="f(1)")
+    with pytest.raises(AssertionError, match="should be of type int or float, but it is of type str"):
+        checks.check_type("3", (int, float))

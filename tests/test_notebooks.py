@@ -90,8 +90,19 @@ def test_idioms_and_portability(path):
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=IDS)
 def test_ends_with_summary_mistakes_and_exercises(path):
-    headings = [line.strip() for c in load(path)["cells"] if c["cell_type"] == "markdown"
-                for line in source(c).splitlines() if line.startswith("#")]
-    tail = [h.lstrip("#").strip().lower() for h in headings[-6:]]
-    for want in ("summary", "common mistakes", "exercises"):
-        assert any(h.startswith(want) for h in tail), f"missing a closing '{want}' section"
+    sections = [line.lstrip("#").strip().lower() for c in load(path)["cells"] if c["cell_type"] == "markdown"
+                for line in source(c).splitlines() if re.match(r"^## \S", line)]
+    assert [s.split()[0] if not s.startswith("common") else "common mistakes" for s in sections[-3:]] == \
+        ["summary", "common mistakes", "exercises"], f"the last sections should be Summary, Common mistakes, Exercises; got {sections[-3:]}"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=IDS)
+def test_only_optional_going_further_cells_are_skipped(path):
+    """nbval-skip (which the runner honours too) is for optional work whose data CI cannot have."""
+    section = ""
+    for cell in load(path)["cells"]:
+        if cell["cell_type"] == "markdown":
+            found = re.findall(r"^## (.+)$", source(cell), flags=re.M)
+            section = found[-1].lower() if found else section
+        elif "nbval-skip" in tags(cell):
+            assert section.startswith("going further"), f"a skipped cell outside a 'Going further' section: {source(cell)[:80]}"

@@ -90,3 +90,85 @@ def check_range(value: Any, low: float, high: float, name: str = "result") -> No
             f"{name} should lie in [{low:g}, {high:g}], but element {idx} is {a[idx] if a.ndim else a:.6g} "
             f"({len(bad)} of {a.size} elements are outside)"
         )
+
+
+# --- exercises -----------------------------------------------------------------------------
+
+class ExerciseNotDone(AssertionError):
+    """Raised by a check when the learner's code is still the stub."""
+
+
+class ExerciseWrong(AssertionError):
+    """Raised by a check when the learner's answer is not right yet."""
+
+
+class exercise:  # noqa: N801 - used as ``with exercise("05.1"):``, like a statement
+    """Context manager around an exercise's checks that turns failures into feedback.
+
+    ``with exercise("05.1"): check_equal(dense_params(3, 2), 8, name="dense_params(3, 2)")``
+
+    - The learner's code still raises ``NotImplementedError`` (the stub that the student
+      release puts in every solution): :class:`ExerciseNotDone`, saying the exercise is
+      waiting for their code.
+    - A name is not defined (the solution cell was not run): :class:`ExerciseNotDone`,
+      saying which name and to run the cell above.
+    - A check fails: :class:`ExerciseWrong` with the check's message (what was expected).
+    - Everything passes: prints one line saying so.
+
+    Both exceptions are ``AssertionError``s, so nbgrader's autograder scores them 0.
+    """
+
+    def __init__(self, exercise_id: str) -> None:
+        if not isinstance(exercise_id, str) or not exercise_id.strip():
+            raise ValueError(f"exercise_id must be a non-empty string such as '05.1', got {exercise_id!r}")
+        self.exercise_id = exercise_id
+
+    def __enter__(self) -> "exercise":
+        return self
+
+    def __exit__(self, exc_type: type | None, exc: BaseException | None, tb: Any) -> bool:
+        name = f"Exercise {self.exercise_id}"
+        if exc_type is None:
+            print(f"{name}: all checks passed.")
+            return False
+        if issubclass(exc_type, NotImplementedError):
+            raise ExerciseNotDone(
+                f"{name} is waiting for your code: the cell above still raises NotImplementedError. "
+                "Replace that line with your solution, run the cell, then run this check again."
+            ) from None
+        if issubclass(exc_type, NameError):
+            raise ExerciseNotDone(f"{name}: {exc}. Run the cell with your solution first, then this check.") from None
+        if issubclass(exc_type, (ExerciseNotDone, ExerciseWrong)):
+            return False
+        if issubclass(exc_type, AssertionError):
+            raise ExerciseWrong(f"{name} is not right yet: {exc}") from None
+        raise ExerciseWrong(f"{name}: your code raised {exc_type.__name__}: {exc}") from exc
+
+
+def check_equal(actual: Any, expected: Any, name: str = "result") -> None:
+    """Check an exact value (an int, a string, a tuple, a bool).
+
+    Raises:
+        NotImplementedError: passed through, if ``actual`` is the stub's ``NotImplemented``.
+        AssertionError: showing what was expected and what came back.
+    """
+    if actual is NotImplemented or actual is Ellipsis:
+        raise NotImplementedError(name)
+    if isinstance(expected, np.ndarray) or isinstance(actual, np.ndarray):
+        ok = np.array_equal(np.asarray(actual), np.asarray(expected))
+    else:
+        try:
+            ok = bool(actual == expected)
+        except Exception:  # noqa: BLE001 - e.g. ambiguous comparisons
+            ok = False
+    if not ok:
+        raise AssertionError(f"{name} should be {expected!r}, but it is {actual!r}")
+
+
+def check_type(value: Any, expected: type | tuple[type, ...], name: str = "result") -> None:
+    """Check ``isinstance(value, expected)`` and say what came back otherwise."""
+    if value is None and expected is not type(None):
+        raise AssertionError(f"{name} is None: did your function forget to `return` its result?")
+    if not isinstance(value, expected):
+        want = " or ".join(t.__name__ for t in (expected if isinstance(expected, tuple) else (expected,)))
+        raise AssertionError(f"{name} should be of type {want}, but it is of type {type(value).__name__}: {value!r:.80}")

@@ -1,0 +1,269 @@
+"""The autograded exercises are real: each check fails on the student stub and passes on the solution.
+
+For every chapter, one kernel runs the chapter's first cells (bootstrap, setup,
+parameters) and then its Exercises section twice: first as nbgrader releases it
+to students (every check must say it is waiting for the student's code), then
+as written here (every check must pass). The student pass comes first, so a
+stub can never borrow a value that a solution defined.
+"""
+
+from __future__ import annotations
+
+import ast
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from utils import course, release
+
+NOTEBOOKS = course.notebooks()
+HEADER_CELLS = 4  # title, bootstrap, setup, parameters (see CONTRIBUTING.md)
+SETUP_TAG = "exercise_setup"
+
+
+def load(path: Path):
+    return nbformat.read(path, as_version=4)
+
+
+def section_start(nb) -> int:
+    """Index of the markdown cell that opens ``## Exercises``."""
+    for index, cell in enumerate(nb.cells):
+        if cell.cell_type == "markdown" and cell.source.lstrip().startswith("## Exercises"):
+            return index
+    raise AssertionError("the chapter has no '## Exercises' section")
+
+
+def defined_names(source: str) -> set[str]:
+    """Top-level names a cell defines (functions, classes, assignments, imports)."""
+    names: set[str] = set()
+    for node in ast.parse(source).body:
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            names.add(node.name)
+        elif isinstance(node, (ast.Assign, ast.AnnAssign, ast.AugAssign)):
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            for target in targets:
+                names |= {n.id for n in ast.walk(target) if isinstance(n, ast.Name)}
+        elif isinstance(node, (ast.Import, ast.ImportFrom)):
+            names |= {(a.asname or a.name).split(".")[0] for a in node.names}
+    return names
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_exercises_follow_the_nbgrader_format(path):
+    from nbgrader.preprocessors import CheckCellMetadata
+
+    nb = load(path)
+    CheckCellMetadata().preprocess(nb, {})  # nbgrader's own validation of the metadata
+    start = section_start(nb)
+    found = release.exercises(nb)
+    chapter = path.name[:2]
+    assert 3 <= len(found) <= 5, f"{path.name}: {len(found)} exercises, expected 3 to 5"
+    assert sorted(found, key=lambda k: int(k.split(".")[1])) == [f"{chapter}.{k}" for k in range(1, len(found) + 1)]
+    setup = [i for i, c in enumerate(nb.cells) if SETUP_TAG in c.metadata.get("tags", [])]
+    assert len(setup) == 1 and start < setup[0] < min(e["solution"] for e in found.values()), \
+        f"{path.name}: one cell tagged {SETUP_TAG} opens the Exercises section"
+    for key, cells in found.items():
+        assert set(cells) == {"solution", "check"}, f"{path.name} exercise {key} lacks a solution or a check cell"
+        sol, chk = nb.cells[cells["solution"]], nb.cells[cells["check"]]
+        assert start < cells["solution"] < cells["check"], f"{key}: solution, then check, inside Exercises"
+        heading = nb.cells[cells["solution"] - 1]
+        assert heading.cell_type == "markdown" and heading.source.startswith(f"### Exercise {key} "), \
+            f"{key}: the cell before the solution states the exercise ('### Exercise {key} · ...')"
+        assert "### BEGIN SOLUTION" in sol.source and "### END SOLUTION" in sol.source
+        meta = sol.metadata["nbgrader"]
+        assert meta["solution"] and not meta["grade"] and not meta["locked"]
+        meta = chk.metadata["nbgrader"]
+        assert meta["grade"] and meta["locked"] and not meta["solution"] and meta["points"] > 0
+        assert f'with exercise("{key}")' in chk.source, f"{key}: checks run inside with exercise(\"{key}\")"
+        assert "### BEGIN HIDDEN TESTS" in chk.source and "### END HIDDEN TESTS" in chk.source
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_solution_names_are_defined_nowhere_else(path):
+    """A stub must not pass by picking up a variable that the chapter defined earlier."""
+    nb = load(path)
+    solutions = {e["solution"] for e in release.exercises(nb).values()}
+    elsewhere: set[str] = set()
+    for index, cell in enumerate(nb.cells):
+        if cell.cell_type == "code" and index not in solutions:
+            elsewhere |= defined_names(cell.source)
+    for index in solutions:
+        clash = {n for n in defined_names(nb.cells[index].source) if n in elsewhere and n not in {"np", "keras", "tf"}}
+        assert not clash, f"{path.name}: solution cell {index} defines {sorted(clash)}, which other cells define too"
+
+
+def test_grade_ids_are_unique_across_the_series():
+    ids = [c.metadata["nbgrader"]["grade_id"] for p in NOTEBOOKS for c in load(p).cells if "nbgrader" in c.metadata]
+    assert len(ids) == len(set(ids))
+
+
+def outputs_error(cell) -> tuple[str, str] | None:
+    for out in cell.get("outputs", []):
+        if out.get("output_type") == "error":
+            return out["ename"], out["evalue"]
+    return None
+
+
+def printed(cell) -> str:
+    return "".join(o.get("text", "") for o in cell.get("outputs", []) if o.get("output_type") == "stream")
+
+
+def exercise_problems(nb, folder: Path) -> list[str]:
+    """Run the header, the student version of the Exercises section, then the section itself.
+
+    Returns what is wrong: a check that does not fail on the stub (saying it waits for
+    the student's code), a check that does not pass on the solution, any other error.
+    """
+    import nbclient
+
+    section = nb.cells[section_start(nb):]
+    student = release.student_version(nbformat.v4.new_notebook(cells=section)).cells
+    for index, cell in enumerate(student):
+        cell["id"] = f"student-{index}"
+    run = nbformat.v4.new_notebook(metadata=nb.metadata, cells=nb.cells[:HEADER_CELLS] + student + section)
+    old = dict(os.environ)
+    os.environ["NN_QUICK"] = "1"
+    try:
+        nbclient.NotebookClient(run, timeout=600, kernel_name="python3", allow_errors=True,
+                                resources={"metadata": {"path": str(folder)}}).execute()
+    finally:
+        os.environ.clear()
+        os.environ.update(old)
+    problems = [f"header cell {i} failed: {outputs_error(c)}" for i, c in enumerate(run.cells[:HEADER_CELLS])
+                if outputs_error(c)]
+    n = len(section)
+    for cell in run.cells[HEADER_CELLS:HEADER_CELLS + n]:
+        error, meta = outputs_error(cell), cell.metadata.get("nbgrader", {})
+        if meta.get("grade"):
+            if not (error and error[0] == "ExerciseNotDone" and "waiting for your code" in error[1]):
+                problems.append(f"{meta['grade_id']} should fail on the student stub, saying it waits "
+                                f"for the student's code; got {error}")
+        elif meta.get("solution"):
+            if error and error[0] != "NotImplementedError":
+                problems.append(f"{meta['grade_id']}: the student stub raised {error}")
+        elif error:
+            problems.append(f"a cell failed in the student version: {error}\n{cell.source[:300]}")
+    for cell in run.cells[HEADER_CELLS + n:]:
+        error, meta = outputs_error(cell), cell.metadata.get("nbgrader", {})
+        if error:
+            problems.append(f"{meta.get('grade_id', 'a cell')} fails with the solution: {error}\n{cell.source[:300]}")
+        elif meta.get("grade"):
+            key = meta["grade_id"][2:].replace("_check", "").replace("_", ".")
+            if f"Exercise {key}: all checks passed." not in printed(cell):
+                problems.append(f"{meta['grade_id']} did not report that its checks passed")
+    return problems
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_checks_fail_on_the_stub_and_pass_on_the_solution(path):
+    problems = exercise_problems(load(path), path.parent)
+    assert not problems, "\n".join(problems)
+
+
+def test_the_harness_catches_a_check_that_passes_on_the_stub_and_a_wrong_solution(tmp_path):
+    cell = nbformat.v4.new_code_cell
+    boot = f"import sys; sys.path.insert(0, {str(course.ROOT)!r})"
+
+    def exercise_cells(k: int, body: str, check: str) -> list:
+        grade = {"schema_version": 3, "grade_id": f"ex98_{k}_solution", "grade": False, "solution": True, "locked": False}
+        return [nbformat.v4.new_markdown_cell(f"### Exercise 98.{k} · Demo\n*(core · about 5 min)*"),
+                cell(f"def double{k}(x):\n    ### BEGIN SOLUTION\n    {body}\n    ### END SOLUTION", metadata={"nbgrader": grade}),
+                cell(f'with exercise("98.{k}"):\n    {check}\n    ### BEGIN HIDDEN TESTS\n    pass\n    ### END HIDDEN TESTS',
+                     metadata={"nbgrader": {**grade, "grade_id": f"ex98_{k}_check", "grade": True, "solution": False,
+                                            "locked": True, "points": 1}})]
+
+    nb = nbformat.v4.new_notebook(metadata={"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}})
+    nb.cells = [nbformat.v4.new_markdown_cell("# 98 · Demo"), cell(boot), cell("x = 1"), cell("y = 2"),
+                nbformat.v4.new_markdown_cell("## Exercises"),
+                cell("from utils.checks import exercise, check_equal", metadata={"tags": [SETUP_TAG]}),
+                *exercise_cells(1, "return 2 * x", "check_equal(double1(2), 4)"),       # a good exercise
+                *exercise_cells(2, "return 2 * x", "check_equal(2 * 2, 4)"),            # passes on the stub
+                *exercise_cells(3, "return x + 1", "check_equal(double3(3), 6)")]       # a wrong solution
+    problems = "\n".join(exercise_problems(nb, tmp_path))
+    assert "ex98_1" not in problems
+    assert "ex98_2_check should fail on the student stub" in problems
+    assert "ex98_3_check fails with the solution" in problems and "should be 6, but it is 4" in problems
+
+
+def test_release_has_stubs_no_solutions_and_points_at_the_release(tmp_path):
+    written = release.generate(tmp_path / "student", repo="someone/course-fork", branch="student")
+    root = tmp_path / "student"
+    assert [p.name for p in written] == [p.name for p in NOTEBOOKS]
+    assert (root / "utils" / "checks.py").is_file() and (root / "requirements.txt").is_file()
+    assert course.out_of_date(root, "someone/course-fork", "student") == []
+    readme = (root / "README.md").read_text()
+    assert all(course.colab_url(p.name, "someone/course-fork", "student") in readme for p in NOTEBOOKS)
+    for path, original in zip(written, NOTEBOOKS):
+        text = path.read_text()
+        assert "BEGIN SOLUTION" not in text and "HIDDEN TESTS" not in text
+        nb, source = load(path), load(original)
+        found = release.exercises(nb)
+        assert found.keys() == release.exercises(source).keys()
+        for cells in found.values():
+            assert 'raise NotImplementedError("replace this line with your code")' in nb.cells[cells["solution"]].source
+            check = nb.cells[cells["check"]]
+            assert check.metadata.get("editable") is False and check.metadata.get("deletable") is False
+        assert all(not c.get("outputs") for c in nb.cells if c.cell_type == "code")
+    with pytest.raises(ValueError, match="must not go inside"):
+        release.generate(course.ROOT / "notebooks" / "release")
+
+
+def test_an_instructor_can_autograde_a_submission(tmp_path):
+    """The instructor guide's loop on chapter 00: release, a student answers one exercise, autograde."""
+    from nbgrader.api import Gradebook
+
+    source = NOTEBOOKS[0]
+    root = tmp_path / "course"
+    (root / "notebooks").mkdir(parents=True)
+    (root / "notebooks" / source.name).write_bytes(source.read_bytes())
+    for name in ("utils", "nbgrader_config.py"):
+        src = course.ROOT / name
+        if src.is_dir():
+            import shutil
+
+            shutil.copytree(src, root / name, ignore=shutil.ignore_patterns("__pycache__"))
+        else:
+            (root / name).write_bytes(src.read_bytes())
+    env = {**release.nbgrader_env(), "NN_QUICK": "1"}
+
+    def nbgrader(*args: str) -> None:
+        done = subprocess.run([sys.executable, "-m", "nbgrader", *args], cwd=root, env=env, capture_output=True, text=True)
+        assert done.returncode == 0, done.stdout + done.stderr
+
+    nbgrader("generate_assignment", "notebooks", "--force")
+    nbgrader("db", "student", "add", "alice")
+    released = load(root / "release" / "notebooks" / source.name)
+    answer = release.exercises(released)[f"{source.name[:2]}.1"]["solution"]
+    released.cells[answer].source = load(source).cells[answer].source  # alice solves exercise 1 only
+    submitted = root / "submitted" / "alice" / "notebooks"
+    submitted.mkdir(parents=True)
+    nbformat.write(released, submitted / source.name)
+    nbgrader("autograde", "notebooks", "--force")
+    with Gradebook(f"sqlite:///{root / 'gradebook.db'}") as gb:
+        grades = {g.name: (g.score, g.max_score) for g in gb.find_submission_notebook(source.stem, "notebooks", "alice").grades}
+    first = f"ex{source.name[:2]}_1_check"
+    assert grades[first][0] == grades[first][1] > 0, grades
+    assert all(score == 0 for name, (score, _) in grades.items() if name != first), grades
+
+
+def test_instructor_guide_lists_every_exercise():
+    table = release.exercise_table()  # raises if a statement lacks its title, level or time
+    assert table.count("| all exercises |") == len(NOTEBOOKS)
+    guide = release.GUIDE.read_text()
+    shown = guide.split(release.GUIDE_START, 1)[1].split(release.GUIDE_END, 1)[0]
+    assert shown.strip() == table.strip(), "run: python -m utils.release --update-guide"
+
+
+def test_update_guide_needs_its_markers(tmp_path):
+    guide = tmp_path / "guide.md"
+    guide.write_text(f"intro\n{release.GUIDE_START}\nold\n{release.GUIDE_END}\nend\n")
+    assert release.update_guide(guide, "new\n") and guide.read_text() == f"intro\n{release.GUIDE_START}\nnew\n{release.GUIDE_END}\nend\n"
+    assert not release.update_guide(guide, "new\n")
+    guide.write_text("no markers")
+    with pytest.raises(ValueError, match="exercises:start"):
+        release.update_guide(guide, "x")
