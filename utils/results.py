@@ -60,6 +60,15 @@ THRESHOLDS: dict[str, dict[str, tuple[str, float]]] = {
            "lr_sweep_best_rate": (">=", 1e-3), "lr_sweep_min_over_start_loss": ("<=", 0.5),
            "batch_time_small_over_large": (">=", 3.0), "batch_best_minus_largest_val_accuracy": (">=", 0.015),
            "search_test_accuracy": (">=", 0.82), "search_val_minus_test": ("<=", 0.04)},
+    "07": {"conv_max_abs_diff": ("<=", 1e-5), "pool_max_abs_diff": ("<=", 1e-5),
+           "conv_grad_max_abs_diff": ("<=", 1e-5), "output_size_mismatches": ("<=", 0.0),
+           "receptive_field_mismatches": ("<=", 0.0), "flipped_kernel_max_diff": (">=", 1.0),
+           "dense_over_conv_params": (">=", 1e4), "cnn_test_accuracy": (">=", 0.97),
+           "cnn_minus_dense_accuracy": (">=", 0.04)},
+    "08": {"cnn_test_accuracy": (">=", 0.91), "cnn_minus_mlp_accuracy": (">=", 0.015),
+           "cnn_over_mlp_test_loss": ("<=", 0.85), "batchnorm_train_loss_ratio": ("<=", 0.5),
+           "dropout_gap_reduction": (">=", 0.015), "augmentation_gap_reduction": (">=", 0.03),
+           "tfdata_over_numpy_step_time": ("<=", 1.25), "cached_over_uncached_step_time": ("<=", 1.25)},
 }
 """chapter -> metric -> (comparison, bound) that full mode must meet."""
 
