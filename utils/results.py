@@ -69,6 +69,22 @@ THRESHOLDS: dict[str, dict[str, tuple[str, float]]] = {
            "cnn_over_mlp_test_loss": ("<=", 0.85), "batchnorm_train_loss_ratio": ("<=", 0.5),
            "dropout_gap_reduction": (">=", 0.015), "augmentation_gap_reduction": (">=", 0.03),
            "tfdata_over_numpy_step_time": ("<=", 1.25), "cached_over_uncached_step_time": ("<=", 1.25)},
+    "09": {"order_bag_accuracy": ("<=", 0.6), "order_rnn_accuracy": (">=", 0.95),
+           "order_rnn_minus_bag_accuracy": (">=", 0.35), "rnn_vs_keras_max_diff": ("<=", 1e-5),
+           "lstm_vs_keras_max_diff": ("<=", 1e-5), "bptt_vs_tape_max_diff": ("<=", 1e-6),
+           "simple_rnn_grad_first_over_last": ("<=", 1e-3), "untrained_lstm_grad_first_over_last": ("<=", 1e-3),
+           "untrained_gru_grad_first_over_last": ("<=", 1e-3),
+           "memory_simple_rnn_short_accuracy": (">=", 0.95), "memory_lstm_short_accuracy": (">=", 0.95),
+           "memory_gru_short_accuracy": (">=", 0.95), "memory_simple_rnn_long_accuracy": ("<=", 0.65),
+           "memory_lstm_long_accuracy": (">=", 0.95), "memory_gru_long_accuracy": (">=", 0.95),
+           "memory_unit_sign_accuracy": (">=", 0.9),
+           "forecast_worst_network_over_naive": ("<=", 0.4),
+           "forecast_worst_network_over_seasonal_naive": ("<=", 0.9),
+           "forecast_spread_worst_over_best": ("<=", 0.15), "forecast_lstm_over_dense_mae": (">=", 0.9)},
+    "10": {"baseline_test_accuracy": (">=", 0.85), "lstm_test_accuracy": (">=", 0.85),
+           "bilstm_test_accuracy": (">=", 0.86), "best_recurrent_test_accuracy": (">=", 0.86),
+           "recurrent_baseline_gap": ("<=", 0.025), "neighbour_polarity_agreement": (">=", 0.75),
+           "clear_sentences_correct": (">=", 1.0)},
 }
 """chapter -> metric -> (comparison, bound) that full mode must meet."""
 
