@@ -24,9 +24,16 @@ def tags(cell):
     return cell.get("metadata", {}).get("tags", [])
 
 
+NOT_YET_WRITTEN = {11}
+"""Chapter numbers a later chapter already follows (chapter 11, issue 6, comes after 12 was written)."""
+
+
 def test_chapters_are_numbered_in_reading_order():
     numbers = [int(p.name[:2]) for p in NOTEBOOKS]
-    assert numbers == list(range(len(numbers))), numbers
+    assert numbers == sorted(set(numbers)) and numbers[0] == 0, numbers
+    gaps = set(range(numbers[-1] + 1)) - set(numbers)
+    assert gaps <= NOT_YET_WRITTEN, f"chapter numbers missing from the series: {sorted(gaps - NOT_YET_WRITTEN)}"
+    assert not NOT_YET_WRITTEN & set(numbers), "a chapter in NOT_YET_WRITTEN exists now: remove it from that set"
     for p in NOTEBOOKS:
         assert re.fullmatch(r"\d\d_[a-z0-9_]+\.ipynb", p.name), p.name
 
