@@ -24,7 +24,7 @@ def tags(cell):
     return cell.get("metadata", {}).get("tags", [])
 
 
-NOT_YET_WRITTEN = {11}
+NOT_YET_WRITTEN: set[int] = set()
 """Chapter numbers a later chapter already follows (chapter 11, issue 6, comes after 12 was written)."""
 
 

@@ -85,6 +85,8 @@ THRESHOLDS: dict[str, dict[str, tuple[str, float]]] = {
            "bilstm_test_accuracy": (">=", 0.86), "best_recurrent_test_accuracy": (">=", 0.86),
            "recurrent_baseline_gap": ("<=", 0.025), "neighbour_polarity_agreement": (">=", 0.75),
            "clear_sentences_correct": (">=", 1.0)},
+    "11": {"attention_vs_keras_max_diff": ("<=", 1e-5), "mha_vs_keras_max_diff": ("<=", 1e-5),
+           "padding_mask_leak": ("<=", 1e-5), "transformer_test_accuracy": (">=", 0.86)},
     "12": {"attention_vs_keras_max_diff": ("<=", 1e-5), "causal_mask_future_weight": ("<=", 0.0),
            "top_k_outside_picks": ("<=", 0.0), "val_loss": ("<=", 1.8),
            "unigram_minus_val_loss": (">=", 1.5), "bigram_minus_val_loss": (">=", 0.65)},
