@@ -25,7 +25,7 @@ def tags(cell):
 
 
 NOT_YET_WRITTEN: set[int] = set()
-"""Chapter numbers a later chapter already follows (chapter 11, issue 6, comes after 12 was written)."""
+"""Chapter numbers not written yet although a later chapter exists (none at present)."""
 
 
 def test_chapters_are_numbered_in_reading_order():
