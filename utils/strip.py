@@ -1,19 +1,18 @@
-"""Strip notebook outputs before committing, keeping nbval's reference outputs.
+"""Strip notebook outputs before committing.
 
-Every code cell loses its outputs and execution count, except cells tagged
-``keep_output``: those hold the reference output that nbval compares
-(``# NBVAL_CHECK_OUTPUT``), so they keep their outputs and get execution count
-1 (nbval ignores a stored output whose cell has no count). Tags and other cell
-metadata (``parameters``, ``bootstrap``, nbgrader) are kept; run-time
-metadata (timings, widget state, scroll state) is dropped.
+Every code cell loses its outputs and execution count: chapters ship with no
+outputs at all (values that must not drift are asserted in the cells, not kept
+as nbval reference outputs). Tags and other cell metadata (``parameters``,
+``bootstrap``, nbgrader) are kept; run-time metadata (timings, widget state,
+scroll state) is dropped.
 
 Usage::
 
     python -m utils.strip notebooks/*.ipynb      # in place; prints what changed
     python -m utils.strip --check notebooks/*.ipynb   # exit 1 if any would change
 
-nbstripout alone cannot do this: it resets the execution count of kept
-outputs, which nbval then rejects as "Unrun reference cell has outputs".
+Unlike nbstripout, it needs nothing beyond the standard library, and its
+``--check`` mode is what the pre-commit hook and the tests use.
 """
 
 from __future__ import annotations
@@ -24,7 +23,6 @@ import sys
 from pathlib import Path
 from typing import Any
 
-KEEP_TAG = "keep_output"
 _RUNTIME_CELL_KEYS = ("execution", "collapsed", "scrolled", "ExecuteTime")
 _RUNTIME_NB_KEYS = ("widgets",)
 
@@ -45,14 +43,8 @@ def strip_notebook(nb: dict[str, Any]) -> dict[str, Any]:
             meta.pop(key, None)
         if cell.get("cell_type") != "code":
             continue
-        if KEEP_TAG in meta.get("tags", []) and cell.get("outputs"):
-            cell["execution_count"] = 1
-            for output in cell["outputs"]:
-                if "execution_count" in output:
-                    output["execution_count"] = 1
-        else:
-            cell["outputs"] = []
-            cell["execution_count"] = None
+        cell["outputs"] = []
+        cell["execution_count"] = None
     return nb
 
 
