@@ -92,6 +92,19 @@ THRESHOLDS: dict[str, dict[str, tuple[str, float]]] = {
     "12": {"attention_vs_keras_max_diff": ("<=", 1e-5), "causal_mask_future_weight": ("<=", 0.0),
            "top_k_outside_picks": ("<=", 0.0), "val_loss": ("<=", 1.8),
            "unigram_minus_val_loss": (">=", 1.5), "bigram_minus_val_loss": (">=", 0.65)},
+    "13": {"linear_ae_over_pca_mse": ("<=", 1.05), "linear_ae_pca_subspace_overlap": (">=", 0.95),
+           "deep_ae2_over_pca2_mse": ("<=", 0.75), "bce_vs_keras_max_diff": ("<=", 1e-5),
+           "judge_test_accuracy": (">=", 0.97), "gan_recognised_fraction": (">=", 0.8),
+           "gan_confident_fraction": (">=", 0.35), "gan_class_entropy": (">=", 0.9),
+           "gan_minus_untrained_confident": (">=", 0.3), "gan_spread_over_real": (">=", 0.8),
+           "gan_nearest_over_real": ("<=", 1.6), "noise_nearest_over_real": (">=", 2.0),
+           "bad_min_class_entropy": ("<=", 0.4)},
+    "14": {"cnn_test_accuracy": (">=", 0.89), "gradcam_over_random_drop": ("<=", 0.8),
+           "grad_x_act_over_random_drop": (">=", 1.25), "saliency_over_random_drop": (">=", 1.4),
+           "gradcam_randomised_correlation": ("<=", 0.3), "grad_x_act_randomised_correlation": ("<=", 0.5),
+           "shirt_recall_drop": (">=", 0.5), "reweighting_recovered_fraction": (">=", 0.4),
+           "underrep_minus_balanced_shirt_ece": (">=", 0.05), "underrep_minus_balanced_ece": (">=", 0.03),
+           "underrep_accuracy_drop": ("<=", 0.08)},
 }
 """chapter -> metric -> (comparison, bound) that full mode must meet."""
 
