@@ -42,6 +42,23 @@ def test_get_file_rejects_bad_arguments(kwargs):
         data.get_file(**kwargs)
 
 
+def test_load_cifar10_flattens_labels_and_explains_an_offline_failure(monkeypatch):
+    import keras
+
+    fake = ((np.zeros((4, 32, 32, 3), np.uint8), np.arange(4).reshape(4, 1)),
+            (np.zeros((2, 32, 32, 3), np.uint8), np.arange(2).reshape(2, 1)))
+    monkeypatch.setattr(keras.datasets.cifar10, "load_data", lambda: fake)
+    (x, y), (xt, yt) = data.load_cifar10()
+    assert x.shape == (4, 32, 32, 3) and y.shape == (4,) and yt.tolist() == [0, 1]
+
+    def offline():
+        raise Exception("URL fetch failure on https://www.cs.toronto.edu/~kriz/cifar-10-python.tar.gz: None")
+
+    monkeypatch.setattr(keras.datasets.cifar10, "load_data", offline)
+    with pytest.raises(data.DatasetUnavailable, match="offline"):
+        data.load_cifar10()
+
+
 def test_offline_message_is_one_paragraph():
     msg = data.offline_message("f.npz", "https://example.org/f.npz", data.keras_home() / "datasets" / "f.npz")
     assert "\n" not in msg and "KERAS_HOME" in msg and "f.npz" in msg

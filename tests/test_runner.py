@@ -1,5 +1,6 @@
 """The full-series runner, exercised in quick mode on two small chapters and on tiny made-up notebooks."""
 
+import dataclasses
 import json
 
 import nbformat
@@ -51,8 +52,12 @@ def test_cells_tagged_nbval_skip_are_skipped(tmp_path):
     nb = nbformat.read(path, as_version=4)
     assert runner.run_notebook(path, quick=True).status == "failed"
     nb.cells[-1].metadata["tags"] = [runner.SKIP_TAG]
+    nb.cells.append(nbformat.v4.new_code_cell("print('after the skipped cell', x)"))
     nbformat.write(nb, path)
-    assert runner.run_notebook(path, quick=True).status == "passed"
+    assert runner.run_notebook(path, quick=True, save_to=tmp_path / "executed").status == "passed"
+    saved = nbformat.read(tmp_path / "executed" / path.name, as_version=4)
+    assert len(saved.cells) == len(nb.cells) and saved.cells[-2].outputs == []  # kept, not executed
+    assert "after the skipped cell 1" in saved.cells[-1].outputs[0]["text"]
 
 
 def test_a_missed_promise_fails_the_chapter_in_full_mode(tmp_path, monkeypatch):
@@ -77,3 +82,65 @@ def test_select_and_readme_update(tmp_path):
     readme.write_text("no markers")
     with pytest.raises(ValueError):
         runner.update_readme("x", readme)
+
+
+def test_seeds_reach_the_kernel_and_the_spread_table(tmp_path, monkeypatch):
+    """--seeds: NN_SEED reaches setup_notebook, promises are strict in the kernel, the table spreads."""
+    monkeypatch.setitem(results.THRESHOLDS, "93", {"value": (">=", 5.0)})
+    path = tiny_notebook(tmp_path / "93_seeded.ipynb",
+                         "from utils.setup import setup_notebook; info = setup_notebook(seed=42, style=False)",
+                         "from utils import results; results.THRESHOLDS['93'] = {'value': ('>=', 5.0)}",
+                         "results.report('93', value=float(info.seed))")
+    out = tmp_path / "out"
+    for seed in (4, 7, 9):
+        result = runner.run_notebook(path, quick=False, seed=seed)
+        assert result.metrics == {"value": float(seed)}
+        assert (result.status == "failed") == (seed < 5)
+        runner.save_seed_run(out / "seeds", seed, {"date": "today", "mode": "full", "environment": {}}, [result])
+    assert "missed its promise" in json.loads((out / "seeds" / "seed-4.json").read_text())["chapters"]["93"]["error"]
+    table = runner.write_spread(out)
+    assert "| 93 | value | >= 5 | 4 | 7 | 9 | -20.0% | -0.3 | **no** |" in table  # log(4/5) / log(9/4)
+    assert "0 of 1 promises hold" in table and "93 (seed 4)" in table
+    # A chapter run again on one seed replaces that seed's entry, and the table follows.
+    runner.save_seed_run(out / "seeds", 4, {"date": "today", "mode": "full", "environment": {}},
+                         [runner.run_notebook(path, quick=False, seed=6)])
+    table = runner.write_spread(out)
+    assert "| 93 | value | >= 5 | 6 | 7 | 9 | +20.0% | 0.4 | yes |" in table and "1 of 1 promises hold" in table
+    assert "Thin: 93 value" in table  # held, but by a third of the seeds' spread
+
+
+def test_margin_is_relative_to_the_bound():
+    assert runner.margin(">=", 0.9, 0.99) == pytest.approx(0.1)
+    assert runner.margin("<=", 0.5, 0.6) == pytest.approx(-0.2)
+    assert runner.margin("<=", 0.0, 0.0) == 0.0
+
+
+def test_running_some_chapters_again_keeps_the_other_rows(tmp_path):
+    old = {"date": "2026-01-01", "mode": "full", "chapters": [
+        dataclasses.asdict(runner.ChapterResult("05", "05_a.ipynb", "passed", 60.0, {"x": 1.0})),
+        dataclasses.asdict(runner.ChapterResult("06", "06_b.ipynb", "passed", 90.0, {"y": 2.0}))]}
+    (tmp_path / "results.json").write_text(json.dumps(old))
+    new = runner.ChapterResult("06", "06_b.ipynb", "passed", 80.0, {"y": 3.0}, date="2026-02-02")
+    merged = runner.merge_with_earlier(tmp_path / "results.json", "full", [new])
+    assert [(r.chapter, r.date, r.metrics) for r in merged] == [("05", "2026-01-01", {"x": 1.0}),
+                                                              ("06", "2026-02-02", {"y": 3.0})]
+    table = runner.to_markdown({"date": "2026-02-02", "mode": "full", "environment": {
+        "device": "CPU", "platform": "p", "tensorflow": "t", "keras": "k", "python": "3"}}, merged)
+    assert "| 05_a.ipynb | passed (measured 2026-01-01) |" in table and "| 06_b.ipynb | passed |" in table
+    assert runner.merge_with_earlier(tmp_path / "results.json", "quick", [new]) == [new]  # never mixes modes
+
+
+def test_an_earlier_run_is_recorded_as_a_seed_without_overwriting_newer_ones(tmp_path):
+    run = {"date": "2026-01-01", "mode": "full", "environment": {}, "chapters": [
+        dataclasses.asdict(runner.ChapterResult("05", "05_a.ipynb", "passed", 60.0, {"x": 1.0})),
+        dataclasses.asdict(runner.ChapterResult("06", "06_b.ipynb", "passed", 90.0, {"y": 2.0}))]}
+    (tmp_path / "results.json").write_text(json.dumps(run))
+    newer = runner.ChapterResult("06", "06_b.ipynb", "passed", 80.0, {"y": 3.0}, date="2026-02-02")
+    runner.save_seed_run(tmp_path / "seeds", 42, {"date": "2026-02-02", "mode": "full", "environment": {}}, [newer])
+    assert runner.record_run(tmp_path / "results.json", 42, tmp_path / "seeds") == ["05"]
+    held = json.loads((tmp_path / "seeds" / "seed-42.json").read_text())["chapters"]
+    assert (held["05"]["date"], held["06"]["metrics"]) == ("2026-01-01", {"y": 3.0})
+    run["mode"] = "quick"
+    (tmp_path / "results.json").write_text(json.dumps(run))
+    with pytest.raises(ValueError, match="full-mode"):
+        runner.record_run(tmp_path / "results.json", 42, tmp_path / "seeds")

@@ -47,6 +47,26 @@ def test_setup_notebook_seeds_tensorflow():
     assert (a == tf.random.uniform((4,)).numpy()).all()
 
 
+def test_setup_notebook_turns_tensorfloat32_off():
+    """From-scratch-vs-Keras checks at 1e-5 would fail on an Ampere GPU with TF32 on."""
+    import tensorflow as tf
+
+    tf.config.experimental.enable_tensor_float_32_execution(True)
+    info = setup.setup_notebook(seed=0, report=False)
+    assert tf.config.experimental.tensor_float_32_execution_enabled() is False
+    assert info.tf32 is False and "TF32 off" in info.line()
+
+
+def test_nn_seed_overrides_the_chapter_seed(monkeypatch):
+    monkeypatch.setenv(setup.SEED_ENV, "43")
+    assert setup.setup_notebook(seed=42, report=False).seed == 43
+    monkeypatch.setenv(setup.SEED_ENV, "")
+    assert setup.setup_notebook(seed=42, report=False).seed == 42
+    monkeypatch.setenv(setup.SEED_ENV, "-3")
+    with pytest.raises(ValueError, match="NN_SEED"):
+        setup.setup_notebook(seed=42, report=False)
+
+
 @pytest.mark.parametrize("seed", [-1, 1.5, "42", True])
 def test_setup_notebook_rejects_bad_seed(seed):
     with pytest.raises(ValueError, match="seed"):

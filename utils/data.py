@@ -128,6 +128,26 @@ def load_fashion_mnist() -> tuple[tuple[np.ndarray, np.ndarray], tuple[np.ndarra
     )
 
 
+CIFAR10_CLASSES = ["airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck"]
+
+
+def load_cifar10() -> tuple[tuple[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]:
+    """CIFAR-10 via ``keras.datasets.cifar10``: uint8 colour images 32x32x3, labels 0-9 as a flat vector.
+
+    A 170 MB download the first time; offline, :class:`DatasetUnavailable` says what to do.
+    Keras returns the labels with shape ``(n, 1)``; here they are flattened to ``(n,)`` like
+    every other loader's. Names in :data:`CIFAR10_CLASSES`.
+    """
+    import keras
+
+    (x, y), (xt, yt) = _friendly(
+        keras.datasets.cifar10.load_data, "cifar-10-python.tar.gz",
+        "https://www.cs.toronto.edu/~kriz/cifar-10-python.tar.gz",
+        keras_home() / "datasets" / "cifar-10-batches-py-target",
+    )
+    return (x, np.ravel(y)), (xt, np.ravel(yt))
+
+
 def subset(x: np.ndarray, y: np.ndarray, n: int | None, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
     """A random subset of ``n`` examples (all of them if ``n`` is None or too large).
 

@@ -4,10 +4,18 @@
 reports its headline numbers with :func:`report`, which
 
 * prints them,
-* in full mode, asserts each promised threshold (quick mode trains too little
+* in full mode, checks each promised threshold (quick mode trains too little
   for them to mean anything, so there it only reports), and
 * when ``NN_RESULTS_DIR`` is set (the full-series runner sets it), writes them
   to ``<NN_RESULTS_DIR>/<chapter>.json`` so the runner need not scrape outputs.
+
+What a missed promise does depends on one switch, ``NN_STRICT``:
+
+* strict (``NN_STRICT=1``, set by ``conftest.py`` for the test suite and by the
+  full-mode runner): it raises, so the run fails;
+* otherwise (a learner's JupyterLab or Colab): it prints a short warning that names
+  the metric, its value and the promise, says what a near miss most likely means
+  and how to check, and the notebook goes on.
 """
 
 from __future__ import annotations
@@ -18,9 +26,11 @@ import operator
 import os
 from pathlib import Path
 
-from utils.setup import quick_mode
+from utils.setup import env_flag, quick_mode
 
 RESULTS_ENV = "NN_RESULTS_DIR"
+STRICT_ENV = "NN_STRICT"
+"""``NN_STRICT=1``: a missed promise raises (tests, runner); unset: it warns and the notebook goes on."""
 
 _OPS = {">=": operator.ge, "<=": operator.le, ">": operator.gt, "<": operator.lt}
 
@@ -128,8 +138,28 @@ def check(chapter: str, metrics: dict[str, float], require_all: bool = False) ->
     return failures
 
 
+def strict_mode() -> bool:
+    """True when a missed promise must raise (``NN_STRICT=1``), False when it only warns."""
+    return env_flag(STRICT_ENV)
+
+
+def missed_message(chapter: str, failures: list[str]) -> str:
+    """What a learner reads when a result misses its promise outside the test suite."""
+    lines = [f"WARNING: chapter {chapter} missed a promise of the series:"]
+    lines += [f"    {failure}" for failure in failures]
+    lines += [
+        "This run goes on. The series meets this promise on seeds 42, 43 and 44 on a 2-core CPU",
+        "(results/seeds.md), so a near miss most likely comes from another device (a GPU adds in",
+        "another order), another seed, or other TensorFlow/Keras versions (see the environment",
+        "line at the top). To check: restart the kernel and run the chapter with seed=42 in its",
+        "setup cell. A large miss there means something else changed: compare the cells you",
+        "edited, or open an issue with the environment line and this message.",
+    ]
+    return "\n".join(lines)
+
+
 def report(chapter: str, **metrics: float) -> dict[str, float]:
-    """Report a chapter's headline metrics; in full mode, assert its thresholds.
+    """Report a chapter's headline metrics; in full mode, check its thresholds.
 
     Args:
         chapter: two-digit chapter number, e.g. ``"05"``.
@@ -137,7 +167,8 @@ def report(chapter: str, **metrics: float) -> dict[str, float]:
 
     Raises:
         ValueError: on a malformed chapter number, no metrics, or a value that is not a number.
-        AssertionError: in full mode, if a promised threshold is missed.
+        AssertionError: in full mode under ``NN_STRICT=1``, if a promised threshold is missed
+            (without it, a miss prints :func:`missed_message` and the values are returned).
     """
     if len(chapter) != 2 or not chapter.isdigit():
         raise ValueError(f"chapter must be two digits like '05', got {chapter!r}")
@@ -165,7 +196,9 @@ def report(chapter: str, **metrics: float) -> dict[str, float]:
         print("quick mode: thresholds are checked in full mode only")
         return values
     failures = check(chapter, values)
-    if failures:
+    if failures and strict_mode():
         raise AssertionError(f"chapter {chapter} missed its promise: " + "; ".join(failures))
+    if failures:
+        print(missed_message(chapter, failures))
     return values
 

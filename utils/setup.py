@@ -20,6 +20,17 @@ from collections.abc import Iterator, Mapping
 QUICK_ENV = "NN_QUICK"
 """Environment variable that switches every notebook to quick mode (``NN_QUICK=1``)."""
 
+SEED_ENV = "NN_SEED"
+"""Environment variable that overrides the seed every chapter passes to :func:`setup_notebook`.
+
+The full-mode runner's ``--seeds 42 43 44`` sets it, so each chapter runs as a learner's
+would after changing ``seed=42`` in its setup cell."""
+
+FORCE_GPU_ENV = "NN_FORCE_GPU_PATHS"
+"""Test switch: ``NN_FORCE_GPU_PATHS=1`` makes :func:`setup_notebook` report ``gpu=True`` and
+:func:`gpu_supports_mixed_precision` answer True on a CPU, so that every cell branch written for a
+GPU (tolerances, mixed precision) is executed in CI, where there is no GPU. Never set it when learning."""
+
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"", "0", "false", "no", "off"}
 
@@ -42,15 +53,7 @@ def quick_mode() -> bool:
     Raises:
         ValueError: if the variable holds something other than a yes/no value.
     """
-    value = os.environ.get(QUICK_ENV, "").strip().lower()
-    if value in _TRUE:
-        return True
-    if value in _FALSE:
-        return False
-    raise ValueError(
-        f"{QUICK_ENV}={value!r} is not understood: use 1/true/yes/on for quick mode "
-        "or 0/false/no/off (or leave it unset) for full mode."
-    )
+    return env_flag(QUICK_ENV)
 
 
 @contextlib.contextmanager
@@ -112,14 +115,49 @@ class EnvironmentInfo:
     gpu: bool
     quick: bool
     seed: int
+    tf32: bool = False
 
     def line(self) -> str:
         """One human-readable line, as printed at the top of every notebook."""
         mode = "quick mode" if self.quick else "full mode"
+        tf32 = "TF32 on" if self.tf32 else "TF32 off"
         return (
             f"Python {self.python} | TensorFlow {self.tensorflow} | Keras {self.keras} | "
-            f"NumPy {self.numpy} | device: {self.device} | {mode} | seed {self.seed}"
+            f"NumPy {self.numpy} | device: {self.device} | {tf32} | {mode} | seed {self.seed}"
         )
+
+
+def env_flag(name: str) -> bool:
+    """True when the environment variable ``name`` holds a yes value (1/true/yes/on).
+
+    Raises:
+        ValueError: if it holds something other than a yes/no value.
+    """
+    value = os.environ.get(name, "").strip().lower()
+    if value in _TRUE:
+        return True
+    if value in _FALSE:
+        return False
+    raise ValueError(f"{name}={value!r} is not understood: use 1/true/yes/on or 0/false/no/off (or leave it unset).")
+
+
+def gpu_paths_forced() -> bool:
+    """True when the test switch :data:`FORCE_GPU_ENV` asks for the GPU code paths on any device."""
+    return env_flag(FORCE_GPU_ENV)
+
+
+def seed_override(seed: int) -> int:
+    """``seed``, unless :data:`SEED_ENV` is set, in which case the seed it holds.
+
+    Raises:
+        ValueError: if the variable is not a non-negative integer.
+    """
+    value = os.environ.get(SEED_ENV, "").strip()
+    if not value:
+        return seed
+    if not value.isdigit():
+        raise ValueError(f"{SEED_ENV}={value!r} must be a non-negative integer (or unset).")
+    return int(value)
 
 
 def device_name() -> str:
@@ -150,14 +188,18 @@ def setup_notebook(seed: int = 42, *, style: bool = True, report: bool = True) -
 
     1. quiets TensorFlow's C++ and Python log noise (before TensorFlow is imported);
     2. enables GPU memory growth, so one notebook does not grab the whole card;
-    3. seeds Python, NumPy and TensorFlow through ``keras.utils.set_random_seed``;
-    4. applies the series' matplotlib style;
-    5. prints one line with the versions, the device and the mode.
+    3. turns TensorFloat-32 off: Ampere and newer GPUs (Colab's L4 and A100) would otherwise
+       multiply float32 matrices with 10-bit mantissas, and the series' from-scratch-vs-Keras
+       comparisons at 1e-5 would fail there (it changes nothing on a CPU);
+    4. seeds Python, NumPy and TensorFlow through ``keras.utils.set_random_seed``;
+    5. applies the series' matplotlib style;
+    6. prints one line with the versions, the device, TF32, the mode and the seed.
 
     Re-running it (or the whole notebook) in the same kernel is safe.
 
     Args:
-        seed: the random seed for Python, NumPy and TensorFlow.
+        seed: the random seed for Python, NumPy and TensorFlow; the environment
+            variable ``NN_SEED`` overrides it (the runner's ``--seeds`` uses that).
         style: apply the series' matplotlib style.
         report: print the one-line environment report.
 
@@ -166,6 +208,7 @@ def setup_notebook(seed: int = 42, *, style: bool = True, report: bool = True) -
     """
     if not isinstance(seed, int) or isinstance(seed, bool) or seed < 0:
         raise ValueError(f"seed must be a non-negative int, got {seed!r}")
+    seed = seed_override(seed)
     silence_tensorflow_logs()
     import keras
     import numpy as np
@@ -174,6 +217,10 @@ def setup_notebook(seed: int = 42, *, style: bool = True, report: bool = True) -
     with _stderr_fd_silenced():  # device discovery logs on GPU machines
         _enable_memory_growth()
         device = device_name()
+    tf.config.experimental.enable_tensor_float_32_execution(False)
+    forced = gpu_paths_forced()
+    if forced:
+        device += " (GPU code paths forced by NN_FORCE_GPU_PATHS)"
     keras.utils.set_random_seed(seed)
     if style:
         from utils.plots import use_style
@@ -185,9 +232,10 @@ def setup_notebook(seed: int = 42, *, style: bool = True, report: bool = True) -
         keras=keras.__version__,
         numpy=np.__version__,
         device=device,
-        gpu=device.startswith("GPU"),
+        gpu=device.startswith("GPU") or forced,
         quick=quick_mode(),
         seed=seed,
+        tf32=tf.config.experimental.tensor_float_32_execution_enabled(),
     )
     if report:
         print(info.line())
@@ -195,9 +243,15 @@ def setup_notebook(seed: int = 42, *, style: bool = True, report: bool = True) -
 
 
 def gpu_supports_mixed_precision() -> bool:
-    """True when a GPU with compute capability 7.0 or newer (tensor cores) is present."""
+    """True when a GPU with compute capability 7.0 or newer (tensor cores) is present.
+
+    Also True under the test switch :data:`FORCE_GPU_ENV`, so CI executes the mixed-precision
+    branches on its CPU (where ``mixed_float16`` runs, slowly, but correctly).
+    """
     import tensorflow as tf
 
+    if gpu_paths_forced():
+        return True
     gpus = tf.config.list_physical_devices("GPU")
     if not gpus:
         return False
