@@ -8,6 +8,7 @@
     python -m utils.runner --update-readme # also rewrite README.md's results table
     python -m utils.runner --quick --twice # Run All twice in one kernel (re-run safety)
     python -m utils.runner --seeds 42 43 44 # every chapter on three seeds: results/seeds.md
+    python -m utils.runner 06 --seeds 42    # chapters go before --seeds, which takes every number after it
     python -m utils.runner --seeds 42 --record results/results.json   # an earlier run counts as seed 42
 
 Each notebook runs top to bottom in a fresh kernel (nbclient), with a progress
