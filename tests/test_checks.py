@@ -69,6 +69,17 @@ def test_exercise_turns_failed_checks_into_feedback(capsys):
         checks.exercise("")
 
 
+def test_exercise_parts_are_named_in_the_feedback(capsys):
+    with checks.exercise("05.4", part="a"):
+        checks.check_equal(1, 1)
+    assert "Exercise 05.4 (part a): all checks passed." in capsys.readouterr().out
+    with pytest.raises(checks.ExerciseWrong, match=r"Exercise 05\.4 \(part b\) is not right yet"):
+        with checks.exercise("05.4", part="b"):
+            checks.check_equal(2, 1)
+    with pytest.raises(ValueError, match="part"):
+        checks.exercise("05.4", part="B")
+
+
 def test_check_equal_and_check_type_say_what_was_expected():
     checks.check_equal(np.array([1, 2]), np.array([1, 2]))
     with pytest.raises(AssertionError, match=r"should be array"):

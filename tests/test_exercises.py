@@ -4,7 +4,12 @@ For every chapter, one kernel runs the chapter's first cells (bootstrap, setup,
 parameters) and then its Exercises section twice: first as nbgrader releases it
 to students (every check must say it is waiting for the student's code), then
 as written here (every check must pass). The student pass comes first, so a
-stub can never borrow a value that a solution defined.
+stub can never borrow a value that a solution defined. Chapters with an experiment
+exercise (a training setup that must reach a target) run on seeds 42 and 43.
+This runs in quick mode; ``NN_EXERCISES_FULL=1`` runs it in full mode instead.
+
+Written questions are graded by hand: their answer cells hold a model answer and
+a rubric, which the instructor guide collects.
 """
 
 from __future__ import annotations
@@ -24,6 +29,9 @@ from utils import course, release
 NOTEBOOKS = course.notebooks()
 HEADER_CELLS = 4  # title, bootstrap, setup, parameters (see CONTRIBUTING.md)
 SETUP_TAG = "exercise_setup"
+FULL_ENV = "NN_EXERCISES_FULL"
+EXPERIMENTS_FROM = 5   # every chapter from 05 on has an experiment exercise
+MIN_BUG_HUNTS = 6      # chapters with a "find the bug" exercise
 
 
 def load(path: Path):
@@ -53,6 +61,11 @@ def defined_names(source: str) -> set[str]:
     return names
 
 
+def kinds(nb) -> dict[str, str]:
+    """Each exercise's kind (warm-up, core, stretch, experiment, bug hunt, written)."""
+    return {key: release.statement(nb, key, cells)[1] for key, cells in release.exercises(nb).items()}
+
+
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
 def test_exercises_follow_the_nbgrader_format(path):
     from nbgrader.preprocessors import CheckCellMetadata
@@ -62,32 +75,70 @@ def test_exercises_follow_the_nbgrader_format(path):
     start = section_start(nb)
     found = release.exercises(nb)
     chapter = path.name[:2]
-    assert 3 <= len(found) <= 5, f"{path.name}: {len(found)} exercises, expected 3 to 5"
-    assert sorted(found, key=lambda k: int(k.split(".")[1])) == [f"{chapter}.{k}" for k in range(1, len(found) + 1)]
+    assert 4 <= len(found) <= 6, f"{path.name}: {len(found)} exercises, expected 4 to 6"
+    order = sorted(found, key=lambda k: int(k.split(".")[1]))
+    assert order == [f"{chapter}.{k}" for k in range(1, len(found) + 1)]
     setup = [i for i, c in enumerate(nb.cells) if SETUP_TAG in c.metadata.get("tags", [])]
-    assert len(setup) == 1 and start < setup[0] < min(e["solution"] for e in found.values()), \
+    assert len(setup) == 1 and start < setup[0] < min(e["statement"] for e in found.values()), \
         f"{path.name}: one cell tagged {SETUP_TAG} opens the Exercises section"
+    kind = kinds(nb)
+    assert [k for k in order if kind[k] == "written"] == order[-1:], f"{path.name}: one written question, the last exercise"
+    if int(chapter) >= EXPERIMENTS_FROM:
+        assert "experiment" in kind.values(), f"{path.name}: chapters from {EXPERIMENTS_FROM:02d} on have an experiment exercise"
     for key, cells in found.items():
-        assert set(cells) == {"solution", "check"}, f"{path.name} exercise {key} lacks a solution or a check cell"
-        sol, chk = nb.cells[cells["solution"]], nb.cells[cells["check"]]
-        assert start < cells["solution"] < cells["check"], f"{key}: solution, then check, inside Exercises"
-        heading = nb.cells[cells["solution"] - 1]
-        assert heading.cell_type == "markdown" and heading.source.startswith(f"### Exercise {key} "), \
-            f"{key}: the cell before the solution states the exercise ('### Exercise {key} · ...')"
-        assert "### BEGIN SOLUTION" in sol.source and "### END SOLUTION" in sol.source
-        meta = sol.metadata["nbgrader"]
-        assert meta["solution"] and not meta["grade"] and not meta["locked"]
-        meta = chk.metadata["nbgrader"]
+        heading = nb.cells[cells["statement"]]
+        assert start < cells["statement"] and heading.cell_type == "markdown" and \
+            heading.source.startswith(f"### Exercise {key} "), f"{key}: a '### Exercise {key} · ...' cell states it"
+        if "answer" in cells:
+            check_written(nb, key, cells)
+        else:
+            check_autograded(nb, key, cells)
+
+
+def check_written(nb, key: str, cells: dict) -> None:
+    assert set(cells) == {"statement", "answer"}, f"{key}: a written question has an answer cell and nothing else"
+    answer = nb.cells[cells["answer"]]
+    meta = answer.metadata["nbgrader"]
+    assert answer.cell_type == "markdown" and meta["solution"] and meta["grade"] and not meta["locked"]
+    assert meta["points"] > 0 and "**Model answer.**" in answer.source and "**Rubric" in answer.source, \
+        f"{key}: the answer cell holds '**Model answer.**' and a '**Rubric (N points).**' list"
+
+
+def check_autograded(nb, key: str, cells: dict) -> None:
+    assert set(cells) == {"statement", "solution", "checks"}, f"{key} lacks a solution or a check cell"
+    sol = nb.cells[cells["solution"]]
+    assert "### BEGIN SOLUTION" in sol.source and "### END SOLUTION" in sol.source
+    meta = sol.metadata["nbgrader"]
+    assert meta["solution"] and not meta["grade"] and not meta["locked"]
+    checks = cells["checks"]
+    assert checks == list(range(cells["solution"] + 1, cells["solution"] + 1 + len(checks))), \
+        f"{key}: its check cells follow the solution cell"
+    total = release.points(nb, cells)
+    if total >= 3:
+        assert len(checks) >= 2, f"{key} is worth {total:g} points: grade it in parts (exNN_k_check_a, _b, ...)"
+    for index, letter in zip(checks, "abcdefgh"):
+        chk, meta = nb.cells[index], nb.cells[index].metadata["nbgrader"]
         assert meta["grade"] and meta["locked"] and not meta["solution"] and meta["points"] > 0
-        assert f'with exercise("{key}")' in chk.source, f"{key}: checks run inside with exercise(\"{key}\")"
+        if len(checks) == 1:
+            assert meta["grade_id"].endswith("_check") and f'with exercise("{key}")' in chk.source, \
+                f"{key}: checks run inside with exercise(\"{key}\")"
+        else:
+            assert meta["grade_id"].endswith(f"_check_{letter}") and \
+                f'with exercise("{key}", part="{letter}")' in chk.source, \
+                f"{key}: part {letter} is graded by exNN_k_check_{letter}, inside with exercise(\"{key}\", part=\"{letter}\")"
         assert "### BEGIN HIDDEN TESTS" in chk.source and "### END HIDDEN TESTS" in chk.source
+
+
+def test_the_series_hunts_bugs():
+    hunting = [p.name[:2] for p in NOTEBOOKS if "bug hunt" in kinds(load(p)).values()]
+    assert len(hunting) >= MIN_BUG_HUNTS, f"'bug hunt' exercises in chapters {hunting}; at least {MIN_BUG_HUNTS} wanted"
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
 def test_solution_names_are_defined_nowhere_else(path):
     """A stub must not pass by picking up a variable that the chapter defined earlier."""
     nb = load(path)
-    solutions = {e["solution"] for e in release.exercises(nb).values()}
+    solutions = {e["solution"] for e in release.exercises(nb).values() if "solution" in e}
     elsewhere: set[str] = set()
     for index, cell in enumerate(nb.cells):
         if cell.cell_type == "code" and index not in solutions:
@@ -113,7 +164,7 @@ def printed(cell) -> str:
     return "".join(o.get("text", "") for o in cell.get("outputs", []) if o.get("output_type") == "stream")
 
 
-def exercise_problems(nb, folder: Path) -> list[str]:
+def exercise_problems(nb, folder: Path, quick: bool = True, seed: int | None = None) -> list[str]:
     """Run the header, the student version of the Exercises section, then the section itself.
 
     Returns what is wrong: a check that does not fail on the stub (saying it waits for
@@ -127,7 +178,9 @@ def exercise_problems(nb, folder: Path) -> list[str]:
         cell["id"] = f"student-{index}"
     run = nbformat.v4.new_notebook(metadata=nb.metadata, cells=nb.cells[:HEADER_CELLS] + student + section)
     old = dict(os.environ)
-    os.environ["NN_QUICK"] = "1"
+    os.environ["NN_QUICK"] = "1" if quick else "0"
+    if seed is not None:
+        os.environ["NN_SEED"] = str(seed)
     try:
         nbclient.NotebookClient(run, timeout=600, kernel_name="python3", allow_errors=True,
                                 resources={"metadata": {"path": str(folder)}}).execute()
@@ -139,6 +192,8 @@ def exercise_problems(nb, folder: Path) -> list[str]:
     n = len(section)
     for cell in run.cells[HEADER_CELLS:HEADER_CELLS + n]:
         error, meta = outputs_error(cell), cell.metadata.get("nbgrader", {})
+        if cell.cell_type == "markdown":
+            continue
         if meta.get("grade"):
             if not (error and error[0] == "ExerciseNotDone" and "waiting for your code" in error[1]):
                 problems.append(f"{meta['grade_id']} should fail on the student stub, saying it waits "
@@ -152,16 +207,32 @@ def exercise_problems(nb, folder: Path) -> list[str]:
         error, meta = outputs_error(cell), cell.metadata.get("nbgrader", {})
         if error:
             problems.append(f"{meta.get('grade_id', 'a cell')} fails with the solution: {error}\n{cell.source[:300]}")
-        elif meta.get("grade"):
-            key = meta["grade_id"][2:].replace("_check", "").replace("_", ".")
-            if f"Exercise {key}: all checks passed." not in printed(cell):
+        elif meta.get("grade") and cell.cell_type == "code":
+            match = release.EXERCISE_ID.match(meta["grade_id"])
+            name = f"Exercise {match['chapter']}.{match['number']}" + (f" (part {match['part']})" if match["part"] else "")
+            if f"{name}: all checks passed." not in printed(cell):
                 problems.append(f"{meta['grade_id']} did not report that its checks passed")
     return problems
 
 
-@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
-def test_checks_fail_on_the_stub_and_pass_on_the_solution(path):
-    problems = exercise_problems(load(path), path.parent)
+def seeded_runs() -> list:
+    """(notebook, seed): seed 42 for every chapter, 43 too where an experiment must reach a target."""
+    runs = []
+    for path in NOTEBOOKS:
+        runs.append(pytest.param(path, 42, id=f"{path.stem}-42"))
+        try:
+            experiment = "experiment" in kinds(load(path)).values()
+        except ValueError:  # a malformed statement: the format test says so
+            experiment = False
+        if experiment:
+            runs.append(pytest.param(path, 43, id=f"{path.stem}-43"))
+    return runs
+
+
+@pytest.mark.parametrize("path,seed", seeded_runs())
+def test_checks_fail_on_the_stub_and_pass_on_the_solution(path, seed):
+    full = os.environ.get(FULL_ENV, "") == "1"
+    problems = exercise_problems(load(path), path.parent, quick=not full, seed=seed)
     assert not problems, "\n".join(problems)
 
 
@@ -205,9 +276,13 @@ def test_release_has_stubs_no_solutions_and_points_at_the_release(tmp_path):
         found = release.exercises(nb)
         assert found.keys() == release.exercises(source).keys()
         for cells in found.values():
+            if "answer" in cells:
+                assert nb.cells[cells["answer"]].source.strip() == "YOUR ANSWER HERE"
+                continue
             assert 'raise NotImplementedError("replace this line with your code")' in nb.cells[cells["solution"]].source
-            check = nb.cells[cells["check"]]
-            assert check.metadata.get("editable") is False and check.metadata.get("deletable") is False
+            for index in cells["checks"]:
+                check = nb.cells[index]
+                assert check.metadata.get("editable") is False and check.metadata.get("deletable") is False
         assert all(not c.get("outputs") for c in nb.cells if c.cell_type == "code")
     with pytest.raises(ValueError, match="must not go inside"):
         release.generate(course.ROOT / "notebooks" / "release")

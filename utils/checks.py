@@ -107,6 +107,10 @@ class exercise:  # noqa: N801 - used as ``with exercise("05.1"):``, like a state
 
     ``with exercise("05.1"): check_equal(dense_params(3, 2), 8, name="dense_params(3, 2)")``
 
+    An exercise worth several points is checked in parts, one graded cell each, so a
+    half-right answer earns part of the points: ``with exercise("05.4", part="a"): ...``.
+``
+
     - The learner's code still raises ``NotImplementedError`` (the stub that the student
       release puts in every solution): :class:`ExerciseNotDone`, saying the exercise is
       waiting for their code.
@@ -118,16 +122,19 @@ class exercise:  # noqa: N801 - used as ``with exercise("05.1"):``, like a state
     Both exceptions are ``AssertionError``s, so nbgrader's autograder scores them 0.
     """
 
-    def __init__(self, exercise_id: str) -> None:
+    def __init__(self, exercise_id: str, part: str | None = None) -> None:
         if not isinstance(exercise_id, str) or not exercise_id.strip():
             raise ValueError(f"exercise_id must be a non-empty string such as '05.1', got {exercise_id!r}")
+        if part is not None and not (isinstance(part, str) and len(part) == 1 and part.islower()):
+            raise ValueError(f"part must be one lower-case letter such as 'a', got {part!r}")
         self.exercise_id = exercise_id
+        self.part = part
 
     def __enter__(self) -> "exercise":
         return self
 
     def __exit__(self, exc_type: type | None, exc: BaseException | None, tb: Any) -> bool:
-        name = f"Exercise {self.exercise_id}"
+        name = f"Exercise {self.exercise_id}" + (f" (part {self.part})" if self.part else "")
         if exc_type is None:
             print(f"{name}: all checks passed.")
             return False

@@ -38,7 +38,9 @@ ASSIGNMENT = "notebooks"
 
 COPIED = ("requirements.txt", "environment.yml")
 GUIDE = course.ROOT / "docs" / "instructor_guide.md"
-EXERCISE_ID = re.compile(r"^ex(?P<chapter>\d{2})_(?P<number>\d+)_(?P<kind>solution|check)$")
+EXERCISE_ID = re.compile(r"^ex(?P<chapter>\d{2})_(?P<number>\d+)_(?P<kind>solution|check|answer)(?:_(?P<part>[a-z]))?$")
+"""``exNN_k_solution``, ``exNN_k_check`` (or ``exNN_k_check_a``, ``_b``, … for an exercise graded in
+parts), ``exNN_k_answer`` (a written answer, graded by hand)."""
 
 
 def nbgrader_config(root: Path = course.ROOT) -> Any:
@@ -78,27 +80,45 @@ def student_version(nb: Any, config: Any = None) -> Any:
     return nb
 
 
-def exercises(nb: Any) -> dict[str, dict[str, int]]:
-    """``{"05.1": {"solution": i, "check": j}, ...}``: the cell indices of each exercise.
+def exercises(nb: Any) -> dict[str, dict[str, Any]]:
+    """The cell indices of each exercise, by key (``"05.1"``).
+
+    An automatically graded exercise: ``{"solution": i, "checks": [j, ...]}`` (one check cell, or
+    one per part); a written one: ``{"answer": i}``. ``"statement"`` is the nearest markdown cell
+    above the solution or answer cell.
 
     Raises:
-        ValueError: if a ``grade_id`` does not follow ``exNN_k_solution`` / ``exNN_k_check``.
+        ValueError: if a ``grade_id`` does not follow :data:`EXERCISE_ID`.
     """
-    found: dict[str, dict[str, int]] = {}
+    found: dict[str, dict[str, Any]] = {}
     for index, cell in enumerate(nb.cells):
         meta = cell.get("metadata", {}).get("nbgrader")
         if not meta:
             continue
         match = EXERCISE_ID.match(meta.get("grade_id", ""))
         if not match:
-            raise ValueError(f"cell {index}: grade_id {meta.get('grade_id')!r} should look like ex05_1_solution or ex05_1_check")
-        key = f"{match['chapter']}.{match['number']}"
-        found.setdefault(key, {})[match["kind"]] = index
+            raise ValueError(f"cell {index}: grade_id {meta.get('grade_id')!r} should look like ex05_1_solution, "
+                             "ex05_1_check, ex05_1_check_a or ex05_1_answer")
+        entry = found.setdefault(f"{match['chapter']}.{match['number']}", {})
+        if match["kind"] == "check":
+            entry.setdefault("checks", []).append(index)
+        else:
+            entry[match["kind"]] = index
+            # the nearest markdown cell above (a bug hunt's broken code may stand in between)
+            entry["statement"] = next(i for i in range(index - 1, -1, -1) if nb.cells[i].get("cell_type") == "markdown")
     return found
 
 
-LEVEL = re.compile(r"\b(warm-up|core|stretch)\b.*?(\d+)\s*min", re.I | re.S)
+def points(nb: Any, cells: dict[str, Any]) -> float:
+    """An exercise's points: its check cells' (all parts) or its written answer's."""
+    graded = cells.get("checks", []) + ([cells["answer"]] if "answer" in cells else [])
+    return sum(nb.cells[i].metadata["nbgrader"]["points"] for i in graded)
+
+
+KINDS = ("warm-up", "core", "stretch", "experiment", "bug hunt", "written")
+LEVEL = re.compile(r"\((" + "|".join(KINDS) + r")\s*·\s*about\s*(\d+)\s*min", re.I)
 GUIDE_START, GUIDE_END = "<!-- exercises:start -->", "<!-- exercises:end -->"
+RUBRICS_START, RUBRICS_END = "<!-- rubrics:start -->", "<!-- rubrics:end -->"
 
 
 def exercise_table(notebooks: list[Path] | None = None) -> str:
@@ -113,22 +133,54 @@ def exercise_table(notebooks: list[Path] | None = None) -> str:
     """
     import nbformat
 
-    rows = ["| chapter | exercise | level | about | points |", "|---|---|---|---|---|"]
+    rows = ["| chapter | exercise | kind | about | points | graded |", "|---|---|---|---|---|---|"]
     for path in notebooks if notebooks is not None else course.notebooks():
         nb = nbformat.read(path, as_version=4)
-        minutes = points = 0
+        minutes = total = 0
         for key, cells in release_order(exercises(nb)):
-            text = nb.cells[cells["solution"] - 1].source
-            title = re.match(rf"### Exercise {re.escape(key)} · (.+)", text)
-            level = LEVEL.search(text)
-            if not title or not level:
-                raise ValueError(f"{path.name} exercise {key}: its statement should start with "
-                                 f"'### Exercise {key} · Title' and give '(warm-up|core|stretch · about N min)'")
-            pts = nb.cells[cells["check"]].metadata["nbgrader"]["points"]
-            minutes, points = minutes + int(level[2]), points + pts
-            rows.append(f"| {path.stem} | {key} {title[1].strip()} | {level[1].lower()} | {level[2]} min | {pts:g} |")
-        rows.append(f"| **{path.stem}** | all exercises | | **{minutes} min** | **{points:g}** |")
+            title, kind, mins = statement(nb, key, cells, path.name)
+            pts = points(nb, cells)
+            parts = len(cells.get("checks", []))
+            graded = "by hand (rubric below)" if "answer" in cells else (
+                f"automatically, in {parts} parts" if parts > 1 else "automatically")
+            minutes, total = minutes + mins, total + pts
+            rows.append(f"| {path.stem} | {key} {title} | {kind} | {mins} min | {pts:g} | {graded} |")
+        rows.append(f"| **{path.stem}** | all exercises | | **{minutes} min** | **{total:g}** | |")
     return "\n".join(rows) + "\n"
+
+
+def statement(nb: Any, key: str, cells: dict[str, Any], name: str = "notebook") -> tuple[str, str, int]:
+    """An exercise's title, kind and expected minutes, read from its statement cell.
+
+    Raises:
+        ValueError: if the statement lacks ``### Exercise NN.k · Title`` or ``(kind · about N min)``.
+    """
+    text = nb.cells[cells["statement"]].source
+    title = re.match(rf"### Exercise {re.escape(key)} · (.+)", text)
+    level = LEVEL.search(text)
+    if not title or not level:
+        raise ValueError(f"{name} exercise {key}: its statement should start with '### Exercise {key} · Title' "
+                         f"and give '({' | '.join(KINDS)} · about N min)'")
+    return title[1].strip(), level[1].lower(), int(level[2])
+
+
+def rubrics(notebooks: list[Path] | None = None) -> str:
+    """Every written question with its model answer and rubric, read from the instructor notebooks."""
+    import nbformat
+
+    parts = []
+    for path in notebooks if notebooks is not None else course.notebooks():
+        nb = nbformat.read(path, as_version=4)
+        for key, cells in release_order(exercises(nb)):
+            if "answer" not in cells:
+                continue
+            title, _, _ = statement(nb, key, cells, path.name)
+            question = nb.cells[cells["statement"]].source.split("\n", 1)[1].strip()
+            answer = nb.cells[cells["answer"]].source.strip()
+            if "**Rubric" not in answer:
+                raise ValueError(f"{path.name} exercise {key}: the answer cell should end with a '**Rubric (N points).**' list")
+            parts.append(f"#### {key} · {title} ({path.stem})\n\n{question}\n\n{answer}\n")
+    return "\n".join(parts)
 
 
 def release_order(found: dict[str, dict[str, int]]) -> list[tuple[str, dict[str, int]]]:
@@ -136,17 +188,17 @@ def release_order(found: dict[str, dict[str, int]]) -> list[tuple[str, dict[str,
     return sorted(found.items(), key=lambda item: int(item[0].split(".")[1]))
 
 
-def update_guide(guide: Path, table: str) -> bool:
-    """Put ``table`` between the guide's exercise markers; return whether it changed.
+def update_guide(guide: Path, table: str, start: str = GUIDE_START, end: str = GUIDE_END) -> bool:
+    """Put ``table`` between the guide's ``start`` and ``end`` markers; return whether it changed.
 
     Raises:
         ValueError: if the guide lacks the markers.
     """
     text = guide.read_text(encoding="utf-8")
-    if GUIDE_START not in text or GUIDE_END not in text:
-        raise ValueError(f"{guide} has no {GUIDE_START} ... {GUIDE_END} section")
-    head, rest = text.split(GUIDE_START, 1)
-    new = f"{head}{GUIDE_START}\n{table}{GUIDE_END}{rest.split(GUIDE_END, 1)[1]}"
+    if start not in text or end not in text:
+        raise ValueError(f"{guide} has no {start} ... {end} section")
+    head, rest = text.split(start, 1)
+    new = f"{head}{start}\n{table}{end}{rest.split(end, 1)[1]}"
     guide.write_text(new, encoding="utf-8")
     return new != text
 
@@ -209,10 +261,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--branch", default=course.BRANCH, help="branch where the release will live")
     parser.add_argument("--gradebook", action="store_true", help="record the assignment in gradebook.db")
     parser.add_argument("--update-guide", action="store_true",
-                        help=f"only rewrite the exercise table in {GUIDE.relative_to(course.ROOT)}")
+                        help=f"only rewrite the exercise table and rubrics in {GUIDE.relative_to(course.ROOT)}")
     args = parser.parse_args(argv)
     if args.update_guide:
         changed = update_guide(GUIDE, exercise_table())
+        changed = update_guide(GUIDE, rubrics(), RUBRICS_START, RUBRICS_END) or changed
         print(f"{GUIDE.name}: {'updated' if changed else 'already up to date'}")
         return 0
     written = generate(args.out, args.repo, args.branch, args.gradebook)
