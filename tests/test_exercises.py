@@ -288,22 +288,37 @@ def test_release_has_stubs_no_solutions_and_points_at_the_release(tmp_path):
         release.generate(course.ROOT / "notebooks" / "release")
 
 
-def test_an_instructor_can_autograde_a_submission(tmp_path):
-    """The instructor guide's loop on chapter 00: release, a student answers one exercise, autograde."""
+PARTIAL_CHAPTER = "03"  # a quick chapter with a 3-point exercise graded in two parts
+SOLUTION_BLOCK = re.compile(r"### BEGIN SOLUTION\n.*?### END SOLUTION", re.S)
+
+
+def half_solved(source: str) -> str:
+    """A solution cell with its first solution block kept and every later one back to the stub."""
+    blocks = SOLUTION_BLOCK.findall(source)
+    assert len(blocks) >= 2, "the partial-credit exercise needs a solution cell with two solution blocks"
+    head, tail = source.split(blocks[0], 1)
+    stub = 'raise NotImplementedError("replace this line with your code")'
+    return head + blocks[0] + SOLUTION_BLOCK.sub(stub, tail)
+
+
+def test_an_instructor_can_autograde_a_submission_with_partial_credit(tmp_path):
+    """The instructor guide's loop: release, a student answers, autograde, grades per part.
+
+    Alice solves the chapter's first exercise, half of its two-part exercise (the first
+    function of the solution cell; the second is still the stub) and writes an answer to
+    the written question. She must get every point of the first exercise, the points of
+    part a and none of part b, and her written answer must wait for a manual grade.
+    """
+    import shutil
+
     from nbgrader.api import Gradebook
 
-    source = NOTEBOOKS[0]
+    source = next(p for p in NOTEBOOKS if p.name.startswith(PARTIAL_CHAPTER))
     root = tmp_path / "course"
     (root / "notebooks").mkdir(parents=True)
     (root / "notebooks" / source.name).write_bytes(source.read_bytes())
-    for name in ("utils", "nbgrader_config.py"):
-        src = course.ROOT / name
-        if src.is_dir():
-            import shutil
-
-            shutil.copytree(src, root / name, ignore=shutil.ignore_patterns("__pycache__"))
-        else:
-            (root / name).write_bytes(src.read_bytes())
+    shutil.copytree(course.ROOT / "utils", root / "utils", ignore=shutil.ignore_patterns("__pycache__"))
+    (root / "nbgrader_config.py").write_bytes((course.ROOT / "nbgrader_config.py").read_bytes())
     env = {**release.nbgrader_env(), "NN_QUICK": "1"}
 
     def nbgrader(*args: str) -> None:
@@ -312,18 +327,29 @@ def test_an_instructor_can_autograde_a_submission(tmp_path):
 
     nbgrader("generate_assignment", "notebooks", "--force")
     nbgrader("db", "student", "add", "alice")
-    released = load(root / "release" / "notebooks" / source.name)
-    answer = release.exercises(released)[f"{source.name[:2]}.1"]["solution"]
-    released.cells[answer].source = load(source).cells[answer].source  # alice solves exercise 1 only
+    original, released = load(source), load(root / "release" / "notebooks" / source.name)
+    found = release.exercises(original)
+    first = found[f"{PARTIAL_CHAPTER}.1"]
+    split = next(cells for cells in found.values() if len(cells.get("checks", [])) == 2)
+    written = next(cells for cells in found.values() if "answer" in cells)
+    released.cells[first["solution"]].source = original.cells[first["solution"]].source
+    released.cells[split["solution"]].source = half_solved(original.cells[split["solution"]].source)
+    released.cells[written["answer"]].source = "Because the loss is bounded, one bad prediction cannot dominate."
     submitted = root / "submitted" / "alice" / "notebooks"
     submitted.mkdir(parents=True)
     nbformat.write(released, submitted / source.name)
     nbgrader("autograde", "notebooks", "--force")
     with Gradebook(f"sqlite:///{root / 'gradebook.db'}") as gb:
-        grades = {g.name: (g.score, g.max_score) for g in gb.find_submission_notebook(source.stem, "notebooks", "alice").grades}
-    first = f"ex{source.name[:2]}_1_check"
-    assert grades[first][0] == grades[first][1] > 0, grades
-    assert all(score == 0 for name, (score, _) in grades.items() if name != first), grades
+        notebook = gb.find_submission_notebook(source.stem, "notebooks", "alice")
+        grades = {g.name: (g.score, g.max_score, g.needs_manual_grade) for g in notebook.grades}
+    part_a, part_b = (original.cells[i].metadata["nbgrader"]["grade_id"] for i in split["checks"])
+    whole = original.cells[first["checks"][0]].metadata["nbgrader"]["grade_id"]
+    answer = original.cells[written["answer"]].metadata["nbgrader"]["grade_id"]
+    assert grades[whole][0] == grades[whole][1] > 0, grades
+    assert grades[part_a][0] == grades[part_a][1] > 0 and grades[part_b][0] == 0 < grades[part_b][1], grades
+    assert grades[answer][2], f"the written answer should wait for a manual grade: {grades}"
+    solved = {whole, part_a, part_b, answer}
+    assert all(score == 0 for name, (score, _, _) in grades.items() if name not in solved), grades
 
 
 def test_instructor_guide_lists_every_exercise():
