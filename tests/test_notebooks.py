@@ -49,6 +49,22 @@ def test_title_cell(path):
         assert part in text, f"the first cell must say {part!r}"
 
 
+def test_title_cells_state_the_run_times_of_the_last_full_run():
+    """Each title cell's run time is the full-mode runner's measurement (runner --update-readme writes it)."""
+    from utils import runner
+
+    measured = json.loads((course.ROOT / "results" / "results.json").read_text())
+    assert measured["mode"] == "full"
+    stale = {}
+    for chapter in measured["chapters"]:
+        path = course.ROOT / "notebooks" / chapter["notebook"]
+        if chapter["status"] == "passed" and path.exists():
+            want, stated = runner.stated_run_time(chapter["seconds"]), runner.title_run_time(path)
+            if stated != want:
+                stale[chapter["notebook"]] = f"states {stated}, measured {want}"
+    assert not stale, f"run: python -m utils.runner --update-readme (full mode). {stale}"
+
+
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=IDS)
 def test_bootstrap_setup_and_parameters_cells(path):
     cells = load(path)["cells"]

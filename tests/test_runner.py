@@ -84,6 +84,22 @@ def test_select_and_readme_update(tmp_path):
         runner.update_readme("x", readme)
 
 
+def test_run_times_are_stated_rounded_and_rewritten_in_the_title_cell(tmp_path):
+    assert [runner.stated_run_time(s) for s in (3, 13.0, 24, 57, 58, 97.1, 167.1, 562.4)] == \
+        ["5 s", "15 s", "25 s", "55 s", "1 min", "1.5 min", "3 min", "9.5 min"]
+    (tmp_path / "notebooks").mkdir()
+    path = tmp_path / "notebooks" / "93_demo.ipynb"
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell(
+        "# 93 · Demo\n\n**Run time** (full mode, measured): CPU (2 cores) about 60 s · GPU: not yet measured.")])
+    nbformat.write(nb, path)
+    done = runner.ChapterResult("93", path.name, "passed", 97.1, {})
+    failed = runner.ChapterResult("94", "94_missing.ipynb", "failed", 5.0, {})
+    assert runner.update_run_times([done, failed], root=tmp_path) == ["93"]
+    assert runner.title_run_time(path) == "1.5 min"
+    assert "about 1.5 min · GPU: not yet measured." in path.read_text()
+    assert runner.update_run_times([done], root=tmp_path) == []  # already current
+
+
 def test_seeds_reach_the_kernel_and_the_spread_table(tmp_path, monkeypatch):
     """--seeds: NN_SEED reaches setup_notebook, promises are strict in the kernel, the table spreads."""
     monkeypatch.setitem(results.THRESHOLDS, "93", {"value": (">=", 5.0)})

@@ -5,7 +5,7 @@
     python -m utils.runner                 # every chapter, full mode
     python -m utils.runner 05 06           # chosen chapters
     python -m utils.runner --quick         # quick mode, as CI runs them
-    python -m utils.runner --update-readme # also rewrite README.md's results table
+    python -m utils.runner --update-readme # also rewrite README.md's results table and the title cells' run times
     python -m utils.runner --quick --twice # Run All twice in one kernel (re-run safety)
     python -m utils.runner --seeds 42 43 44 # every chapter on three seeds: results/seeds.md
     python -m utils.runner 06 --seeds 42    # chapters go before --seeds, which takes every number after it
@@ -61,6 +61,8 @@ EXECUTED_DIR = course.ROOT / "_build" / "executed"
 
 README_START = "<!-- results:start -->"
 README_END = "<!-- results:end -->"
+RUN_TIME = re.compile(r"(\*\*Run time\*\* \(full mode, measured\): CPU \(2 cores\) about )(\d+(?:\.\d)?) (s|min)")
+"""The title cell's measured run time, which ``--update-readme`` rewrites from a full-mode run."""
 
 
 @dataclasses.dataclass
@@ -406,6 +408,41 @@ def plot(chapters: list[ChapterResult], path: Path, title: str) -> None:
     plt.close(fig)
 
 
+def stated_run_time(seconds: float) -> str:
+    """How a title cell states a measured run time: "about 25 s" (to 5 s) or "about 2.5 min" (to 0.5 min)."""
+    if seconds < 57.5:
+        return f"{max(5, 5 * round(seconds / 5))} s"
+    minutes = max(1.0, round(seconds / 30) / 2)
+    return f"{minutes:g} min"
+
+
+def title_run_time(path: Path) -> str | None:
+    """The run time a chapter's title cell states ("25 s", "2.5 min"), or None if it states none."""
+    import nbformat
+
+    match = RUN_TIME.search(nbformat.read(path, as_version=4).cells[0].source)
+    return f"{match[2]} {match[3]}" if match else None
+
+
+def update_run_times(chapters: list[ChapterResult], root: Path = course.ROOT) -> list[str]:
+    """Rewrite each passed chapter's title-cell run time from its measured seconds; return those changed."""
+    from utils import strip
+
+    changed = []
+    for r in chapters:
+        path = root / "notebooks" / r.notebook
+        if r.status != "passed" or not path.exists():
+            continue
+        nb = json.loads(path.read_text(encoding="utf-8"))
+        title = "".join(nb["cells"][0]["source"])
+        new = RUN_TIME.sub(lambda m: m[1] + stated_run_time(r.seconds), title, count=1)
+        if new != title:
+            nb["cells"][0]["source"] = new
+            path.write_text(strip.dumps(nb), encoding="utf-8")
+            changed.append(r.chapter)
+    return changed
+
+
 def update_readme(markdown: str, readme: Path) -> None:
     """Replace the README's results section (between the results markers) with ``markdown``.
 
@@ -427,7 +464,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=course.ROOT / "results", help="output folder")
     parser.add_argument("--executed", type=Path, default=None,
                         help="where executed notebooks go (default: _build/executed/quick or .../full)")
-    parser.add_argument("--update-readme", action="store_true", help="rewrite README.md's results table")
+    parser.add_argument("--update-readme", action="store_true",
+                        help="rewrite README.md's results table (and, in full mode, each title cell's run time)")
     parser.add_argument("--no-progress", action="store_true")
     parser.add_argument("--twice", action="store_true", help="run every notebook twice in one kernel")
     parser.add_argument("--seeds", type=int, nargs="+", metavar="SEED",
@@ -466,6 +504,8 @@ def main(argv: list[str] | None = None) -> int:
     print(markdown)
     if args.update_readme:
         update_readme(markdown, course.ROOT / "README.md")
+        if mode == "full":
+            print("title cells' run times rewritten:", update_run_times(chapters) or "none changed")
     failed = [r.chapter for r in ran if r.status != "passed"]
     print(f"{len(ran) - len(failed)} passed, {len(failed)} failed")
     return 1 if failed else 0
