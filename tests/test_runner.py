@@ -87,17 +87,16 @@ def test_select_and_readme_update(tmp_path):
 def test_run_times_are_stated_rounded_and_rewritten_in_the_title_cell(tmp_path):
     assert [runner.stated_run_time(s) for s in (3, 13.0, 24, 57, 58, 97.1, 167.1, 562.4)] == \
         ["5 s", "15 s", "25 s", "55 s", "1 min", "1.5 min", "3 min", "9.5 min"]
-    (tmp_path / "notebooks").mkdir()
-    path = tmp_path / "notebooks" / "93_demo.ipynb"
+    path = tmp_path / "93_demo.ipynb"
     nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell(
         "# 93 · Demo\n\n**Run time** (full mode, measured): CPU (2 cores) about 60 s · GPU: not yet measured.")])
     nbformat.write(nb, path)
     done = runner.ChapterResult("93", path.name, "passed", 97.1, {})
     failed = runner.ChapterResult("94", "94_missing.ipynb", "failed", 5.0, {})
-    assert runner.update_run_times([done, failed], root=tmp_path) == ["93"]
+    assert runner.update_run_times([done, failed], tmp_path) == ["93"]
     assert runner.title_run_time(path) == "1.5 min"
     assert "about 1.5 min · GPU: not yet measured." in path.read_text()
-    assert runner.update_run_times([done], root=tmp_path) == []  # already current
+    assert runner.update_run_times([done], tmp_path) == []  # already current
 
 
 def test_seeds_reach_the_kernel_and_the_spread_table(tmp_path, monkeypatch):
@@ -143,6 +142,7 @@ def test_running_some_chapters_again_keeps_the_other_rows(tmp_path):
     table = runner.to_markdown({"date": "2026-02-02", "mode": "full", "environment": {
         "device": "CPU", "platform": "p", "tensorflow": "t", "keras": "k", "python": "3"}}, merged)
     assert "| 05_a.ipynb | passed (measured 2026-01-01) |" in table and "| 06_b.ipynb | passed |" in table
+    assert "All chapters together: 2 min." in table  # 60 s + 80 s
     assert runner.merge_with_earlier(tmp_path / "results.json", "quick", [new]) == [new]  # never mixes modes
 
 

@@ -299,7 +299,7 @@ def config(mode: str, title: str, built_on: str) -> dict[str, Any]:
         "launch_buttons": {"colab_url": "https://colab.research.google.com", "notebook_interface": "jupyterlab"},
         # MathJax from the book itself (sphinx-mathjax-offline), not a CDN: math renders offline too.
         "sphinx": {"extra_extensions": ["sphinx-mathjax-offline"],
-                   "config": {"nb_merge_streams": True, "html_show_sphinx": False,
+                   "config": {"nb_merge_streams": True, "html_show_sphinx": False, "myst_heading_anchors": 3,
                               "suppress_warnings": ["myst.header"]}},
     }
 

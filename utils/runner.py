@@ -354,7 +354,8 @@ def to_markdown(run_info: dict[str, Any], chapters: list[ChapterResult]) -> str:
     lines = [
         f"Measured {run_info['date']} in {run_info['mode']} mode on {env['device']} ({env.get('cpu', 'CPU')}, "
         f"{env['platform']}), "
-        f"TensorFlow {env['tensorflow']}, Keras {env['keras']}, Python {env['python']}.",
+        f"TensorFlow {env['tensorflow']}, Keras {env['keras']}, Python {env['python']}. "
+        f"All chapters together: {sum(r.seconds for r in chapters) / 60:.0f} min.",
         "",
         "| chapter | status | run time | headline metrics (promise) |",
         "|---|---|---|---|",
@@ -424,13 +425,14 @@ def title_run_time(path: Path) -> str | None:
     return f"{match[2]} {match[3]}" if match else None
 
 
-def update_run_times(chapters: list[ChapterResult], root: Path = course.ROOT) -> list[str]:
-    """Rewrite each passed chapter's title-cell run time from its measured seconds; return those changed."""
+def update_run_times(chapters: list[ChapterResult], folder: Path = course.ROOT / "notebooks") -> list[str]:
+    """Rewrite the title-cell run time of each passed chapter's notebook in ``folder`` from its measured
+    seconds; return the chapters changed. The runner does it for the notebooks and their executed copies."""
     from utils import strip
 
     changed = []
     for r in chapters:
-        path = root / "notebooks" / r.notebook
+        path = folder / r.notebook
         if r.status != "passed" or not path.exists():
             continue
         nb = json.loads(path.read_text(encoding="utf-8"))
@@ -506,6 +508,7 @@ def main(argv: list[str] | None = None) -> int:
         update_readme(markdown, course.ROOT / "README.md")
         if mode == "full":
             print("title cells' run times rewritten:", update_run_times(chapters) or "none changed")
+            update_run_times(chapters, executed)  # the book renders these: same title as the notebook
     failed = [r.chapter for r in ran if r.status != "passed"]
     print(f"{len(ran) - len(failed)} passed, {len(failed)} failed")
     return 1 if failed else 0
