@@ -2,7 +2,7 @@
 
 The whole series is one nbgrader *assignment* called ``notebooks``: its source is this
 repository's ``notebooks/`` folder, so the notebooks you edit are the instructor versions.
-``python -m utils.release`` and the tests read these settings too.
+``python -m tools.release`` and the tests read these settings too.
 """
 
 c = get_config()  # noqa: F821 - provided by nbgrader when it reads this file

@@ -69,9 +69,9 @@ def _run(command: list[str], timeout: float) -> subprocess.CompletedProcess:
 
 @pytest.fixture(scope="session")
 def executed_quick(tmp_path_factory) -> Path:
-    """:data:`BOOK_CHAPTERS` run by ``python -m utils.runner --quick``, executed copies in a temporary folder."""
+    """:data:`BOOK_CHAPTERS` run by ``python -m tools.runner --quick``, executed copies in a temporary folder."""
     tmp = tmp_path_factory.mktemp("executed")
-    _run([sys.executable, "-m", "utils.runner", "--quick", *BOOK_CHAPTERS, "--out", str(tmp / "results"),
+    _run([sys.executable, "-m", "tools.runner", "--quick", *BOOK_CHAPTERS, "--out", str(tmp / "results"),
           "--executed", str(tmp / "quick"), "--no-progress"], timeout=1200)
     return tmp / "quick"
 

@@ -1,6 +1,6 @@
 """The rendered book (tools.book): its parts on their own, then a quick-mode book of two chapters.
 
-The book is built from notebooks that ``python -m utils.runner --quick`` executed (the
+The book is built from notebooks that ``python -m tools.runner --quick`` executed (the
 ``executed_quick`` and ``quick_book`` fixtures in conftest.py), never by executing them again.
 """
 
@@ -10,8 +10,7 @@ import nbformat
 import pytest
 import yaml
 
-from tools import book
-from utils import course
+from tools import book, course
 
 NOTEBOOKS = course.notebooks()
 
@@ -129,7 +128,7 @@ def test_instructor_preview_folds_the_solutions(tmp_path):
 def test_missing_failed_and_stale_chapters_are_reported(tmp_path):
     executed = tmp_path / "quick"
     executed.mkdir()
-    with pytest.raises(book.BookError, match=r"python -m utils.runner --quick 00 01"):
+    with pytest.raises(book.BookError, match=r"python -m tools.runner --quick 00 01"):
         book.chapters_for(["1", "00"], executed)
     nb = executed_like(NOTEBOOKS[0])
     assert book.error_outputs(nb) == [] and not book.is_stale(nb, nbformat.read(NOTEBOOKS[0], as_version=4))

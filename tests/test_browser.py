@@ -18,8 +18,7 @@ import urllib.request
 import nbformat
 import pytest
 
-from tools import browser
-from utils import course
+from tools import browser, course
 
 SCREENSHOTS = course.ROOT / "_build" / "screenshots"
 

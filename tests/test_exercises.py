@@ -24,7 +24,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from utils import course, release
+from tools import course, release
 
 NOTEBOOKS = course.notebooks()
 HEADER_CELLS = 4  # title, bootstrap, setup, parameters (see CONTRIBUTING.md)
@@ -266,6 +266,7 @@ def test_release_has_stubs_no_solutions_and_points_at_the_release(tmp_path):
     root = tmp_path / "student"
     assert [p.name for p in written] == [p.name for p in NOTEBOOKS]
     assert (root / "utils" / "checks.py").is_file() and (root / "requirements.txt").is_file()
+    assert not (root / "tools").exists(), "students get the learner's package, not the maintainers' tools"
     assert course.out_of_date(root, "someone/course-fork", "student") == []
     readme = (root / "README.md").read_text()
     assert all(course.colab_url(p.name, "someone/course-fork", "student") in readme for p in NOTEBOOKS)
@@ -357,7 +358,7 @@ def test_instructor_guide_lists_every_exercise():
     assert table.count("| all exercises |") == len(NOTEBOOKS)
     guide = release.GUIDE.read_text()
     shown = guide.split(release.GUIDE_START, 1)[1].split(release.GUIDE_END, 1)[0]
-    assert shown.strip() == table.strip(), "run: python -m utils.release --update-guide"
+    assert shown.strip() == table.strip(), "run: python -m tools.release --update-guide"
 
 
 def test_update_guide_needs_its_markers(tmp_path):

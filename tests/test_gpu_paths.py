@@ -17,7 +17,8 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from utils import course, runner, setup
+from tools import course, runner
+from utils import setup
 
 GPU_MARKERS = ("info.gpu", "gpu_supports_mixed_precision", "enable_mixed_precision")
 """Code that behaves differently on a GPU."""

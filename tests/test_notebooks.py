@@ -5,7 +5,7 @@ import re
 
 import pytest
 
-from utils import course
+from tools import course
 
 NOTEBOOKS = course.notebooks()
 IDS = [p.name for p in NOTEBOOKS]
@@ -51,7 +51,7 @@ def test_title_cell(path):
 
 def test_title_cells_state_the_run_times_of_the_last_full_run():
     """Each title cell's run time is the full-mode runner's measurement (runner --update-readme writes it)."""
-    from utils import runner
+    from tools import runner
 
     measured = json.loads((course.ROOT / "results" / "results.json").read_text())
     assert measured["mode"] == "full"
@@ -62,7 +62,7 @@ def test_title_cells_state_the_run_times_of_the_last_full_run():
             want, stated = runner.stated_run_time(chapter["seconds"]), runner.title_run_time(path)
             if stated != want:
                 stale[chapter["notebook"]] = f"states {stated}, measured {want}"
-    assert not stale, f"run: python -m utils.runner --update-readme (full mode). {stale}"
+    assert not stale, f"run: python -m tools.runner --update-readme (full mode). {stale}"
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=IDS)
@@ -85,14 +85,14 @@ def test_committed_without_outputs(path):
         if cell["cell_type"] != "code":
             continue
         assert cell.get("execution_count") is None, f"cell {i} has an execution count"
-        assert not cell.get("outputs"), f"cell {i} has outputs: strip them (python -m utils.strip)"
+        assert not cell.get("outputs"), f"cell {i} has outputs: strip them (python -m tools.strip)"
         assert "NBVAL_CHECK_OUTPUT" not in source(cell), f"cell {i}: assert the values instead of checking outputs"
 
 
 def test_every_notebook_is_stripped():
-    from utils import strip
+    from tools import strip
 
-    assert [p.name for p in NOTEBOOKS if strip.strip_file(p, check=True)] == [], "run: python -m utils.strip notebooks/*.ipynb"
+    assert [p.name for p in NOTEBOOKS if strip.strip_file(p, check=True)] == [], "run: python -m tools.strip notebooks/*.ipynb"
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=IDS)

@@ -6,7 +6,8 @@ import json
 import nbformat
 import pytest
 
-from utils import course, results, runner
+from tools import course, runner
+from utils import results
 
 
 def tiny_notebook(path, *cells):

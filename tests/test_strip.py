@@ -2,7 +2,7 @@ import json
 
 import pytest
 
-from utils import strip
+from tools import strip
 
 
 def notebook():

@@ -2,15 +2,15 @@
 
 ::
 
-    python -m utils.runner && python -m tools.book          # full mode  -> _build/html/index.html
-    python -m utils.runner --quick --out _build/results-quick && python -m tools.book --quick
+    python -m tools.runner && python -m tools.book          # full mode  -> _build/html/index.html
+    python -m tools.runner --quick --out _build/results-quick && python -m tools.book --quick
                                                              # -> _build/html-quick/index.html
     python -m tools.book --quick 05                          # preview one chapter's page
 
 The book never executes a notebook. It renders the copies that the runner saved,
 outputs included, in ``_build/executed/full/`` (or ``quick/``), with Jupyter Book 1.x
 (Sphinx + MyST-NB, ``execute_notebooks: "off"``). The README is its front page, the
-chapters follow in the order of :func:`utils.course.notebooks` (grouped into the
+chapters follow in the order of :func:`tools.course.notebooks` (grouped into the
 README's parts), and every chapter page keeps its *Open in Colab* badge and gains a
 link to its notebook on GitHub. Kernel stderr (TensorFlow's log lines) is left out.
 
@@ -41,11 +41,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from utils import course
+from tools import course
 
 ROOT = course.ROOT
 EXECUTED_DIR = ROOT / "_build" / "executed"
-"""Where ``python -m utils.runner`` saves executed notebooks (``quick/`` and ``full/``)."""
+"""Where ``python -m tools.runner`` saves executed notebooks (``quick/`` and ``full/``)."""
 
 DEFAULT_OUT = {"full": ROOT / "_build" / "html", "quick": ROOT / "_build" / "html-quick"}
 """Default output folders: quick and full books never share a folder or a Sphinx environment."""
@@ -129,7 +129,7 @@ def chapters_for(numbers: list[str] | None, executed: Path, root: Path = ROOT) -
     if missing:
         quick = executed.name == "quick"
         raise BookError(f"chapter(s) {' '.join(missing)} not executed yet (nothing in {executed}); run\n"
-                        f"    python -m utils.runner{' --quick' if quick else ''} {' '.join(missing)}"
+                        f"    python -m tools.runner{' --quick' if quick else ''} {' '.join(missing)}"
                         f"{' --out _build/results-quick' if quick else ''}\n"
                         "first (the book never executes notebooks)")
     return chapters
@@ -172,7 +172,7 @@ def prepare_notebook(nb: Any, chapter: Chapter, mode: str, solutions: str = "omi
         raise ValueError(f"{chapter.source.name}: expected a markdown title cell ('# NN · Title') first")
     nb = copy.deepcopy(nb)
     if solutions == "omit":
-        from utils.release import student_version
+        from tools.release import student_version
 
         student = student_version(nb)
         if len(student.cells) != len(nb.cells):  # nbgrader keeps every cell; be sure before pairing them up
@@ -260,7 +260,7 @@ def front_page(readme: str, chapters: list[Chapter], mode: str, built_on: str) -
     text = _LINK.sub(relink, readme)
     if mode == "quick":
         note = (":::{admonition} Quick-mode build\n:class: warning\n" + QUICK_BANNER + " Build the real book with "
-                "`python -m utils.runner && python -m tools.book`.\n:::")
+                "`python -m tools.runner && python -m tools.book`.\n:::")
     else:
         note = (f":::{{note}}\nThis is the rendered book of the series: every chapter with the outputs of a "
                 f"full-mode run (built {built_on}). The notebooks themselves are in "

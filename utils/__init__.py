@@ -1,4 +1,4 @@
-"""Shared helpers for the notebook series.
+"""The learner's package: the only code the notebooks import (maintainer tooling is in ``tools/``).
 
 Importing this package is cheap: no TensorFlow import happens until a helper
 needs it, so notebooks can call :func:`utils.setup.setup_notebook` to silence
@@ -11,7 +11,6 @@ plots    the figures that several chapters share
 data     dataset loading through Keras' cache, with a clear offline message
 checks   numerical comparisons that explain themselves when they fail
 results  each chapter's headline metrics and the thresholds they must meet
-course   the repository address used by badges and bootstrap cells
 """
 
-__all__ = ["checks", "course", "data", "plots", "results", "setup"]
+__all__ = ["checks", "data", "plots", "results", "setup"]

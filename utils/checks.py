@@ -7,6 +7,8 @@ them to give a learner feedback they can act on instead of a bare
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
@@ -102,14 +104,13 @@ class ExerciseWrong(AssertionError):
     """Raised by a check when the learner's answer is not right yet."""
 
 
-class exercise:  # noqa: N801 - used as ``with exercise("05.1"):``, like a statement
+def exercise(exercise_id: str, part: str | None = None) -> contextlib.AbstractContextManager[None]:
     """Context manager around an exercise's checks that turns failures into feedback.
 
     ``with exercise("05.1"): check_equal(dense_params(3, 2), 8, name="dense_params(3, 2)")``
 
     An exercise worth several points is checked in parts, one graded cell each, so a
     half-right answer earns part of the points: ``with exercise("05.4", part="a"): ...``.
-``
 
     - The learner's code still raises ``NotImplementedError`` (the stub that the student
       release puts in every solution): :class:`ExerciseNotDone`, saying the exercise is
@@ -120,36 +121,35 @@ class exercise:  # noqa: N801 - used as ``with exercise("05.1"):``, like a state
     - Everything passes: prints one line saying so.
 
     Both exceptions are ``AssertionError``s, so nbgrader's autograder scores them 0.
+
+    Raises:
+        ValueError: if ``exercise_id`` is empty or ``part`` is not one lower-case letter.
     """
+    if not isinstance(exercise_id, str) or not exercise_id.strip():
+        raise ValueError(f"exercise_id must be a non-empty string such as '05.1', got {exercise_id!r}")
+    if part is not None and not (isinstance(part, str) and len(part) == 1 and part.islower()):
+        raise ValueError(f"part must be one lower-case letter such as 'a', got {part!r}")
+    return _feedback(f"Exercise {exercise_id}" + (f" (part {part})" if part else ""))
 
-    def __init__(self, exercise_id: str, part: str | None = None) -> None:
-        if not isinstance(exercise_id, str) or not exercise_id.strip():
-            raise ValueError(f"exercise_id must be a non-empty string such as '05.1', got {exercise_id!r}")
-        if part is not None and not (isinstance(part, str) and len(part) == 1 and part.islower()):
-            raise ValueError(f"part must be one lower-case letter such as 'a', got {part!r}")
-        self.exercise_id = exercise_id
-        self.part = part
 
-    def __enter__(self) -> "exercise":
-        return self
-
-    def __exit__(self, exc_type: type | None, exc: BaseException | None, tb: Any) -> bool:
-        name = f"Exercise {self.exercise_id}" + (f" (part {self.part})" if self.part else "")
-        if exc_type is None:
-            print(f"{name}: all checks passed.")
-            return False
-        if issubclass(exc_type, NotImplementedError):
-            raise ExerciseNotDone(
-                f"{name} is waiting for your code: the cell above still raises NotImplementedError. "
-                "Replace that line with your solution, run the cell, then run this check again."
-            ) from None
-        if issubclass(exc_type, NameError):
-            raise ExerciseNotDone(f"{name}: {exc}. Run the cell with your solution first, then this check.") from None
-        if issubclass(exc_type, (ExerciseNotDone, ExerciseWrong)):
-            return False
-        if issubclass(exc_type, AssertionError):
-            raise ExerciseWrong(f"{name} is not right yet: {exc}") from None
-        raise ExerciseWrong(f"{name}: your code raised {exc_type.__name__}: {exc}") from exc
+@contextlib.contextmanager
+def _feedback(name: str) -> Iterator[None]:
+    try:
+        yield
+    except NotImplementedError:
+        raise ExerciseNotDone(
+            f"{name} is waiting for your code: the cell above still raises NotImplementedError. "
+            "Replace that line with your solution, run the cell, then run this check again."
+        ) from None
+    except NameError as exc:
+        raise ExerciseNotDone(f"{name}: {exc}. Run the cell with your solution first, then this check.") from None
+    except (ExerciseNotDone, ExerciseWrong):
+        raise
+    except AssertionError as exc:
+        raise ExerciseWrong(f"{name} is not right yet: {exc}") from None
+    except Exception as exc:  # the learner's code failed: say so, as feedback
+        raise ExerciseWrong(f"{name}: your code raised {type(exc).__name__}: {exc}") from exc
+    print(f"{name}: all checks passed.")
 
 
 def check_equal(actual: Any, expected: Any, name: str = "result") -> None:

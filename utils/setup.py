@@ -31,6 +31,20 @@ FORCE_GPU_ENV = "NN_FORCE_GPU_PATHS"
 :func:`gpu_supports_mixed_precision` answer True on a CPU, so that every cell branch written for a
 GPU (tolerances, mixed precision) is executed in CI, where there is no GPU. Never set it when learning."""
 
+NOTEBOOK_REQUIREMENTS: dict[str, str] = {
+    "tensorflow": "tensorflow>=2.18,<2.22",
+    "keras": "keras>=3.8,<4",
+    "numpy": "numpy>=1.26",
+    "matplotlib": "matplotlib>=3.8",
+    "pandas": "pandas>=2.0",
+}
+"""Import name -> pip specifier of what the notebooks themselves import.
+
+:func:`setup_notebook` installs only the entries that are not importable, so in
+Colab (which ships all of them) nothing is installed and TensorFlow is never
+replaced. Each specifier also appears verbatim in requirements.txt (tested).
+"""
+
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"", "0", "false", "no", "off"}
 
@@ -94,8 +108,8 @@ def silence_tensorflow_logs() -> None:
         os.environ.setdefault(key, value)
     if "tensorflow" not in sys.modules:
         with _stderr_fd_silenced():
-            import tensorflow  # noqa: F401
             import keras  # noqa: F401
+            import tensorflow  # noqa: F401
     import absl.logging
     import tensorflow as tf
 
@@ -186,6 +200,7 @@ def _enable_memory_growth() -> None:
 def setup_notebook(seed: int = 42, *, style: bool = True, report: bool = True) -> EnvironmentInfo:
     """Prepare a notebook in one call.
 
+    0. installs whatever of :data:`NOTEBOOK_REQUIREMENTS` is missing (in Colab: nothing);
     1. quiets TensorFlow's C++ and Python log noise (before TensorFlow is imported);
     2. enables GPU memory growth, so one notebook does not grab the whole card;
     3. turns TensorFloat-32 off: Ampere and newer GPUs (Colab's L4 and A100) would otherwise
@@ -209,6 +224,9 @@ def setup_notebook(seed: int = 42, *, style: bool = True, report: bool = True) -
     if not isinstance(seed, int) or isinstance(seed, bool) or seed < 0:
         raise ValueError(f"seed must be a non-negative int, got {seed!r}")
     seed = seed_override(seed)
+    installed = install_missing(NOTEBOOK_REQUIREMENTS)
+    if installed and report:
+        print("installed:", ", ".join(installed))
     silence_tensorflow_logs()
     import keras
     import numpy as np
@@ -307,7 +325,7 @@ def missing_packages(requirements: Mapping[str, str]) -> list[str]:
 def install_missing(requirements: Mapping[str, str]) -> list[str]:
     """``pip install`` only those of ``requirements`` that are not importable yet.
 
-    This is what the bootstrap cell runs in Colab, so Colab's own TensorFlow and
+    :func:`setup_notebook` runs it first, so Colab's own TensorFlow and
     Keras are never reinstalled. Returns the specifiers it installed.
     """
     missing = missing_packages(requirements)

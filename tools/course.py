@@ -5,9 +5,9 @@ The repository address is written **here and only here**. Every notebook's
 are generated from it. Instructors who fork the series re-point everything at
 their fork with one command::
 
-    python -m utils.course your-github-name/your-fork [--branch main]
+    python -m tools.course your-github-name/your-fork [--branch main]
 
-``python -m utils.course --check`` exits non-zero if any notebook or the README
+``python -m tools.course --check`` exits non-zero if any notebook or the README
 is out of step with the values below (a unit test runs the same check).
 """
 
@@ -19,25 +19,13 @@ import re
 import sys
 from pathlib import Path
 
+from tools import strip
+
 REPO = "nn-course/neurons-to-transformers"
 """GitHub ``owner/name`` of the course repository."""
 
 BRANCH = "main"
 """Branch the badges and the Colab bootstrap use."""
-
-NOTEBOOK_REQUIREMENTS: dict[str, str] = {
-    "tensorflow": "tensorflow>=2.18,<2.22",
-    "keras": "keras>=3.8,<4",
-    "numpy": "numpy>=1.26",
-    "matplotlib": "matplotlib>=3.8",
-    "pandas": "pandas>=2.0",
-}
-"""Import name -> pip specifier of what the notebooks themselves import.
-
-The bootstrap cell installs only the entries that are not importable, so in
-Colab (which ships all of them) nothing is installed and TensorFlow is never
-replaced. Each specifier also appears verbatim in requirements.txt (tested).
-"""
 
 ROOT = Path(__file__).resolve().parent.parent
 BADGE_IMAGE = "https://colab.research.google.com/assets/colab-badge.svg"
@@ -69,30 +57,22 @@ def badge(notebook: str, repo: str = REPO, branch: str = BRANCH) -> str:
 
 
 def bootstrap_source(repo: str = REPO, branch: str = BRANCH) -> str:
-    """Source of every notebook's second cell.
+    """Source of every notebook's second cell (six lines).
 
-    In Colab it clones the repository (so ``utils`` can be imported) and
-    installs only the packages Colab lacks; in a local checkout it just finds
-    the folder that holds ``utils/``.
+    In Colab it clones the repository; anywhere, it puts the nearest folder holding
+    ``utils/`` (the working directory or one of its parents, then Colab's clone) on
+    ``sys.path``. Outside the course folder ``next`` finds nothing and raises StopIteration
+    in this cell, whose first line says what to do. Installing what Colab lacks is
+    :func:`utils.setup.setup_notebook`'s first step.
     """
     _check_repo(repo, branch)
     folder = repo.split("/")[1]
-    return f'''# Bootstrap: make the course's `utils` importable (in Colab: fetch the course first).
+    return f'''# Bootstrap (made by tools.course): find the course's utils/ (open notebooks inside the course; Colab clones it).
 import pathlib, subprocess, sys
-
-REPO_URL, BRANCH = "https://github.com/{repo}.git", "{branch}"  # set by: python -m utils.course
-COLAB_DIR = pathlib.Path("/content/{folder}")
-if "google.colab" in sys.modules and not COLAB_DIR.is_dir():
-    subprocess.run(["git", "clone", "-q", "--depth=1", "-b", BRANCH, REPO_URL, str(COLAB_DIR)], check=True)
-here = pathlib.Path.cwd().resolve()
-root = next((p for p in (here, *here.parents, COLAB_DIR) if (p / "utils" / "__init__.py").is_file()), None)
-if root is None:
-    raise RuntimeError("utils/ not found: open this notebook from inside the course folder.")
-if str(root) not in sys.path:
-    sys.path.insert(0, str(root))
-from utils.course import NOTEBOOK_REQUIREMENTS
-from utils.setup import install_missing
-_ = install_missing(NOTEBOOK_REQUIREMENTS)  # in Colab: nothing is missing'''
+REPO, BRANCH, COLAB = "{repo}", "{branch}", pathlib.Path("/content/{folder}")
+if "google.colab" in sys.modules and not COLAB.is_dir():
+    subprocess.run(f"git clone -q --depth=1 -b {{BRANCH}} https://github.com/{{REPO}}.git {{COLAB}}".split(), check=True)
+sys.path.insert(0, str(next(p for p in (*pathlib.Path("utils").absolute().parents, COLAB) if (p / "utils").is_dir())))'''
 
 
 def notebooks(root: Path = ROOT) -> list[Path]:
@@ -124,11 +104,6 @@ def _render_readme(text: str, repo: str, branch: str) -> str:
     return _BADGE_RE.sub(lambda m: badge(m.group("name"), repo, branch), text)
 
 
-def _dump(nb: dict) -> str:
-    # The layout Jupyter itself writes, so re-pointing produces small diffs.
-    return json.dumps(nb, indent=1, ensure_ascii=False) + "\n"
-
-
 def out_of_date(root: Path = ROOT, repo: str = REPO, branch: str = BRANCH) -> list[str]:
     """Files whose badges or bootstrap cell differ from what ``repo``/``branch`` give."""
     stale = []
@@ -155,16 +130,16 @@ def repoint(repo: str, branch: str = BRANCH, root: Path = ROOT) -> list[str]:
     """
     _check_repo(repo, branch)
     changed = []
-    module = root / "utils" / "course.py"
+    module = root / "tools" / "course.py"
     text = module.read_text(encoding="utf-8")
     new = re.sub(r'^REPO = ".*"$', f'REPO = "{repo}"', text, count=1, flags=re.M)
     new = re.sub(r'^BRANCH = ".*"$', f'BRANCH = "{branch}"', new, count=1, flags=re.M)
     if new != text:
         module.write_text(new, encoding="utf-8")
-        changed.append("utils/course.py")
+        changed.append("tools/course.py")
     for path in notebooks(root):
         text = path.read_text(encoding="utf-8")
-        new = _dump(_render_notebook(json.loads(text), path.name, repo, branch))
+        new = strip.dumps(_render_notebook(json.loads(text), path.name, repo, branch))
         if new != text:
             path.write_text(new, encoding="utf-8")
             changed.append(str(path.relative_to(root)))

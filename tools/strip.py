@@ -8,8 +8,8 @@ scroll state) is dropped.
 
 Usage::
 
-    python -m utils.strip notebooks/*.ipynb      # in place; prints what changed
-    python -m utils.strip --check notebooks/*.ipynb   # exit 1 if any would change
+    python -m tools.strip notebooks/*.ipynb      # in place; prints what changed
+    python -m tools.strip --check notebooks/*.ipynb   # exit 1 if any would change
 
 Unlike nbstripout, it needs nothing beyond the standard library, and its
 ``--check`` mode is what the pre-commit hook and the tests use.

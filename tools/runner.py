@@ -2,14 +2,14 @@
 
 ::
 
-    python -m utils.runner                 # every chapter, full mode
-    python -m utils.runner 05 06           # chosen chapters
-    python -m utils.runner --quick         # quick mode, as CI runs them
-    python -m utils.runner --update-readme # also rewrite README.md's results table and the title cells' run times
-    python -m utils.runner --quick --twice # Run All twice in one kernel (re-run safety)
-    python -m utils.runner --seeds 42 43 44 # every chapter on three seeds: results/seeds.md
-    python -m utils.runner 06 --seeds 42    # chapters go before --seeds, which takes every number after it
-    python -m utils.runner --seeds 42 --record results/results.json   # an earlier run counts as seed 42
+    python -m tools.runner                 # every chapter, full mode
+    python -m tools.runner 05 06           # chosen chapters
+    python -m tools.runner --quick         # quick mode, as CI runs them
+    python -m tools.runner --update-readme # also rewrite README.md's results table and the title cells' run times
+    python -m tools.runner --quick --twice # Run All twice in one kernel (re-run safety)
+    python -m tools.runner --seeds 42 43 44 # every chapter on three seeds: results/seeds.md
+    python -m tools.runner 06 --seeds 42    # chapters go before --seeds, which takes every number after it
+    python -m tools.runner --seeds 42 --record results/results.json   # an earlier run counts as seed 42
 
 Each notebook runs top to bottom in a fresh kernel (nbclient), with a progress
 bar across chapters. A chapter's headline metrics arrive through
@@ -53,7 +53,8 @@ import time
 from pathlib import Path
 from typing import Any
 
-from utils import course, results
+from tools import course, sections
+from utils import results
 from utils.setup import QUICK_ENV, SEED_ENV
 
 EXECUTED_DIR = course.ROOT / "_build" / "executed"
@@ -428,7 +429,7 @@ def title_run_time(path: Path) -> str | None:
 def update_run_times(chapters: list[ChapterResult], folder: Path = course.ROOT / "notebooks") -> list[str]:
     """Rewrite the title-cell run time of each passed chapter's notebook in ``folder`` from its measured
     seconds; return the chapters changed. The runner does it for the notebooks and their executed copies."""
-    from utils import strip
+    from tools import strip
 
     changed = []
     for r in chapters:
@@ -451,12 +452,7 @@ def update_readme(markdown: str, readme: Path) -> None:
     Raises:
         ValueError: if the README has no results markers.
     """
-    text = readme.read_text(encoding="utf-8")
-    if README_START not in text or README_END not in text:
-        raise ValueError(f"{readme} has no {README_START} ... {README_END} section")
-    head, rest = text.split(README_START, 1)
-    _, tail = rest.split(README_END, 1)
-    readme.write_text(f"{head}{README_START}\n{markdown}{README_END}{tail}", encoding="utf-8")
+    sections.replace_section(readme, README_START, README_END, markdown)
 
 
 def main(argv: list[str] | None = None) -> int:

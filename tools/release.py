@@ -2,9 +2,9 @@
 
 ::
 
-    python -m utils.release                                  # -> release/ (this repo's address)
-    python -m utils.release --repo you/nn-course --branch student --out ../student
-    python -m utils.release --gradebook                      # also record it for `nbgrader autograde`
+    python -m tools.release                                  # -> release/ (this repo's address)
+    python -m tools.release --repo you/nn-course --branch student --out ../student
+    python -m tools.release --gradebook                      # also record it for `nbgrader autograde`
 
 The notebooks in ``notebooks/`` are the instructor versions. nbgrader itself
 (``nbgrader generate_assignment``, with this repository's ``nbgrader_config.py``)
@@ -31,7 +31,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from utils import course
+from tools import course, sections
 
 ASSIGNMENT = "notebooks"
 """The nbgrader assignment: the repository's ``notebooks/`` folder (see nbgrader_config.py)."""
@@ -194,13 +194,7 @@ def update_guide(guide: Path, table: str, start: str = GUIDE_START, end: str = G
     Raises:
         ValueError: if the guide lacks the markers.
     """
-    text = guide.read_text(encoding="utf-8")
-    if start not in text or end not in text:
-        raise ValueError(f"{guide} has no {start} ... {end} section")
-    head, rest = text.split(start, 1)
-    new = f"{head}{start}\n{table}{end}{rest.split(end, 1)[1]}"
-    guide.write_text(new, encoding="utf-8")
-    return new != text
+    return sections.replace_section(guide, start, end, table)
 
 
 def generate(out: Path, repo: str = course.REPO, branch: str = course.BRANCH, gradebook: bool = False,
