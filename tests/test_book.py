@@ -132,12 +132,12 @@ def test_missing_failed_and_stale_chapters_are_reported(tmp_path):
         book.chapters_for(["1", "00"], executed)
     nb = executed_like(NOTEBOOKS[0])
     assert book.error_outputs(nb) == [] and not book.is_stale(nb, nbformat.read(NOTEBOOKS[0], as_version=4))
-    nb.cells[5].outputs.append(nbformat.v4.new_output("error", ename="ValueError", evalue="bad", traceback=[]))
-    assert book.error_outputs(nb) == ["cell 5: ValueError: bad"]
+    nb.cells[3].outputs.append(nbformat.v4.new_output("error", ename="ValueError", evalue="bad", traceback=[]))
+    assert book.error_outputs(nb) == ["cell 3: ValueError: bad"]
     nb.cells[0].source += "\nedited since the run"
     assert book.is_stale(nb, nbformat.read(NOTEBOOKS[0], as_version=4))
     nbformat.write(nb, executed / NOTEBOOKS[0].name)
-    with pytest.raises(book.BookError, match="cell 5: ValueError: bad"):
+    with pytest.raises(book.BookError, match="cell 3: ValueError: bad"):
         book.prepare_sources([chapter("00", executed)], "quick", tmp_path / "src")
     stale = book.prepare_sources([chapter("00", executed)], "quick", tmp_path / "src", allow_errors=True)
     assert stale == ["00"] and (tmp_path / "src" / "_toc.yml").is_file()

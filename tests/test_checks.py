@@ -61,7 +61,7 @@ def test_exercise_turns_failed_checks_into_feedback(capsys):
             checks.check_equal(5, 4, name="f(2)")
     with pytest.raises(checks.ExerciseWrong, match=r"your code raised ZeroDivisionError"):
         with checks.exercise("05.2"):
-            1 / 0
+            _ = 1 / 0
     with checks.exercise("05.2"):
         checks.check_equal(4, 4)
     assert "Exercise 05.2: all checks passed." in capsys.readouterr().out

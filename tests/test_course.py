@@ -11,14 +11,16 @@ from utils import setup
 
 
 def test_every_badge_and_bootstrap_points_at_the_course_repo():
-    assert course.out_of_date() == []
+    stale = course.out_of_date()
+    assert stale == [], f"regenerate the badges and bootstrap cells: python -m tools.course {course.REPO}\n{stale}"
 
 
 def test_repoint_rewrites_a_copy_of_the_course(tmp_path):
     root = tmp_path / "fork"
     (root / "tools").mkdir(parents=True)
     shutil.copy(course.ROOT / "tools" / "course.py", root / "tools" / "course.py")
-    shutil.copytree(course.ROOT / "notebooks", root / "notebooks", ignore=shutil.ignore_patterns("*.keras", ".ipynb_checkpoints"))
+    shutil.copytree(course.ROOT / "notebooks", root / "notebooks",
+                    ignore=shutil.ignore_patterns("*.keras", ".ipynb_checkpoints"))
     shutil.copy(course.ROOT / "README.md", root / "README.md")
     changed = course.repoint("teacher/nn-fork", branch="spring", root=root)
     assert "tools/course.py" in changed and "README.md" in changed

@@ -82,9 +82,11 @@ def test_exercises_follow_the_nbgrader_format(path):
     assert len(setup) == 1 and start < setup[0] < min(e["statement"] for e in found.values()), \
         f"{path.name}: one cell tagged {SETUP_TAG} opens the Exercises section"
     kind = kinds(nb)
-    assert [k for k in order if kind[k] == "written"] == order[-1:], f"{path.name}: one written question, the last exercise"
+    assert [k for k in order if kind[k] == "written"] == order[-1:], \
+        f"{path.name}: one written question, the last exercise"
     if int(chapter) >= EXPERIMENTS_FROM:
-        assert "experiment" in kind.values(), f"{path.name}: chapters from {EXPERIMENTS_FROM:02d} on have an experiment exercise"
+        assert "experiment" in kind.values(), \
+            f"{path.name}: chapters from {EXPERIMENTS_FROM:02d} on have an experiment exercise"
     for key, cells in found.items():
         heading = nb.cells[cells["statement"]]
         assert start < cells["statement"] and heading.cell_type == "markdown" and \
@@ -125,7 +127,8 @@ def check_autograded(nb, key: str, cells: dict) -> None:
         else:
             assert meta["grade_id"].endswith(f"_check_{letter}") and \
                 f'with exercise("{key}", part="{letter}")' in chk.source, \
-                f"{key}: part {letter} is graded by exNN_k_check_{letter}, inside with exercise(\"{key}\", part=\"{letter}\")"
+                f"{key}: part {letter} is graded by exNN_k_check_{letter}, " \
+                f"inside with exercise(\"{key}\", part=\"{letter}\")"
         assert "### BEGIN HIDDEN TESTS" in chk.source and "### END HIDDEN TESTS" in chk.source
 
 
@@ -209,7 +212,8 @@ def exercise_problems(nb, folder: Path, quick: bool = True, seed: int | None = N
             problems.append(f"{meta.get('grade_id', 'a cell')} fails with the solution: {error}\n{cell.source[:300]}")
         elif meta.get("grade") and cell.cell_type == "code":
             match = release.EXERCISE_ID.match(meta["grade_id"])
-            name = f"Exercise {match['chapter']}.{match['number']}" + (f" (part {match['part']})" if match["part"] else "")
+            part = f" (part {match['part']})" if match["part"] else ""
+            name = f"Exercise {match['chapter']}.{match['number']}{part}"
             if f"{name}: all checks passed." not in printed(cell):
                 problems.append(f"{meta['grade_id']} did not report that its checks passed")
     return problems
@@ -241,14 +245,18 @@ def test_the_harness_catches_a_check_that_passes_on_the_stub_and_a_wrong_solutio
     boot = f"import sys; sys.path.insert(0, {str(course.ROOT)!r})"
 
     def exercise_cells(k: int, body: str, check: str) -> list:
-        grade = {"schema_version": 3, "grade_id": f"ex98_{k}_solution", "grade": False, "solution": True, "locked": False}
+        grade = {"schema_version": 3, "grade_id": f"ex98_{k}_solution", "grade": False, "solution": True,
+                 "locked": False}
+        hidden = "    ### BEGIN HIDDEN TESTS\n    pass\n    ### END HIDDEN TESTS"
         return [nbformat.v4.new_markdown_cell(f"### Exercise 98.{k} · Demo\n*(core · about 5 min)*"),
-                cell(f"def double{k}(x):\n    ### BEGIN SOLUTION\n    {body}\n    ### END SOLUTION", metadata={"nbgrader": grade}),
-                cell(f'with exercise("98.{k}"):\n    {check}\n    ### BEGIN HIDDEN TESTS\n    pass\n    ### END HIDDEN TESTS',
+                cell(f"def double{k}(x):\n    ### BEGIN SOLUTION\n    {body}\n    ### END SOLUTION",
+                     metadata={"nbgrader": grade}),
+                cell(f'with exercise("98.{k}"):\n    {check}\n{hidden}',
                      metadata={"nbgrader": {**grade, "grade_id": f"ex98_{k}_check", "grade": True, "solution": False,
                                             "locked": True, "points": 1}})]
 
-    nb = nbformat.v4.new_notebook(metadata={"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}})
+    kernelspec = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nb = nbformat.v4.new_notebook(metadata={"kernelspec": kernelspec})
     nb.cells = [nbformat.v4.new_markdown_cell("# 98 · Demo"), cell(boot), cell("x = 1"), cell("y = 2"),
                 nbformat.v4.new_markdown_cell("## Exercises"),
                 cell("from utils.checks import exercise, check_equal", metadata={"tags": [SETUP_TAG]}),
@@ -323,7 +331,8 @@ def test_an_instructor_can_autograde_a_submission_with_partial_credit(tmp_path):
     env = {**release.nbgrader_env(), "NN_QUICK": "1"}
 
     def nbgrader(*args: str) -> None:
-        done = subprocess.run([sys.executable, "-m", "nbgrader", *args], cwd=root, env=env, capture_output=True, text=True)
+        done = subprocess.run([sys.executable, "-m", "nbgrader", *args], cwd=root, env=env,
+                              capture_output=True, text=True)
         assert done.returncode == 0, done.stdout + done.stderr
 
     nbgrader("generate_assignment", "notebooks", "--force")
@@ -364,7 +373,8 @@ def test_instructor_guide_lists_every_exercise():
 def test_update_guide_needs_its_markers(tmp_path):
     guide = tmp_path / "guide.md"
     guide.write_text(f"intro\n{release.GUIDE_START}\nold\n{release.GUIDE_END}\nend\n")
-    assert release.update_guide(guide, "new\n") and guide.read_text() == f"intro\n{release.GUIDE_START}\nnew\n{release.GUIDE_END}\nend\n"
+    assert release.update_guide(guide, "new\n")
+    assert guide.read_text() == f"intro\n{release.GUIDE_START}\nnew\n{release.GUIDE_END}\nend\n"
     assert not release.update_guide(guide, "new\n")
     guide.write_text("no markers")
     with pytest.raises(ValueError, match="exercises:start"):

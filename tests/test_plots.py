@@ -6,7 +6,8 @@ from utils import plots
 
 
 def test_plot_history_draws_train_and_validation():
-    hist = {"loss": [1.0, 0.5, 0.2], "val_loss": [1.1, 0.7, 0.6], "accuracy": [0.5, 0.8, 0.9], "val_accuracy": [0.4, 0.7, 0.8]}
+    hist = {"loss": [1.0, 0.5, 0.2], "val_loss": [1.1, 0.7, 0.6],
+            "accuracy": [0.5, 0.8, 0.9], "val_accuracy": [0.4, 0.7, 0.8]}
     fig, axes = plots.plot_history(hist, title="T")
     assert isinstance(fig, Figure) and len(axes) == 2
     assert [len(ax.lines) for ax in axes] == [2, 2]
@@ -91,7 +92,8 @@ def test_plot_decision_boundary_draws_into_given_axes():
     import matplotlib.pyplot as plt
 
     fig, axes = plt.subplots(1, 2)
-    out_fig, out_ax = plots.plot_decision_boundary(lambda g: g[:, 0] > 0, np.random.rand(5, 2), np.arange(5) % 2, ax=axes[1])
+    out_fig, out_ax = plots.plot_decision_boundary(lambda g: g[:, 0] > 0, np.random.rand(5, 2), np.arange(5) % 2,
+                                                   ax=axes[1])
     assert out_fig is fig and out_ax is axes[1]
 
 

@@ -11,7 +11,8 @@ from utils import results
 
 
 def tiny_notebook(path, *cells):
-    nb = nbformat.v4.new_notebook(metadata={"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}})
+    kernelspec = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nb = nbformat.v4.new_notebook(metadata={"kernelspec": kernelspec})
     boot = f"import sys; sys.path.insert(0, {str(course.ROOT)!r})"
     nb.cells = [nbformat.v4.new_code_cell(boot)] + [nbformat.v4.new_code_cell(c) for c in cells]
     nbformat.write(nb, path)

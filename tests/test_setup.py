@@ -75,8 +75,10 @@ def test_setup_notebook_rejects_bad_seed(seed):
 
 def test_tensorflow_import_is_silent():
     """A fresh interpreter that imports TF through silence_tensorflow_logs prints nothing to stderr."""
-    code = "from utils.setup import silence_tensorflow_logs; silence_tensorflow_logs(); import tensorflow as tf; tf.constant(1.0) + 1"
-    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=setup.__file__.rsplit("/utils/", 1)[0])
+    code = ("from utils.setup import silence_tensorflow_logs; silence_tensorflow_logs(); "
+            "import tensorflow as tf; tf.constant(1.0) + 1")
+    root = setup.__file__.rsplit("/utils/", 1)[0]
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=root)
     assert proc.returncode == 0, proc.stderr
     assert proc.stderr.strip() == "", proc.stderr
 

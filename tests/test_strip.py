@@ -14,7 +14,7 @@ def notebook():
             {"cell_type": "markdown", "metadata": {}, "source": "# t"},
             {"cell_type": "code", "execution_count": 3, "metadata": {"tags": ["parameters"], "execution": {"t": 1}},
              "outputs": [out], "source": "x = 1"},
-            {"cell_type": "code", "execution_count": 4, "metadata": {"tags": ["keep_output"]},
+            {"cell_type": "code", "execution_count": 4, "metadata": {"tags": ["keep_output"], "long_cell": "why"},
              "outputs": [out, res], "source": "# NBVAL_CHECK_OUTPUT\nprint(42)"},
         ],
     }
@@ -26,7 +26,7 @@ def test_strip_removes_every_output_and_keeps_tags():
     for cell in (plain, tagged):
         assert cell["outputs"] == [] and cell["execution_count"] is None
     assert plain["metadata"] == {"tags": ["parameters"]}
-    assert tagged["metadata"] == {"tags": ["keep_output"]}  # tags survive, outputs do not
+    assert tagged["metadata"] == {"tags": ["keep_output"], "long_cell": "why"}  # tags survive, outputs do not
     assert "widgets" not in nb["metadata"] and nb["metadata"]["kernelspec"] == {"name": "python3"}
 
 

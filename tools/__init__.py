@@ -8,8 +8,10 @@ release leaves it out; the learner's package is ``utils/``). One command each::
     python -m tools.runner                # full-mode run: results/, README table, title run times
     python -m tools.release               # the student release (and --update-guide)
     python -m tools.book                  # the rendered book, from the runner's executed notebooks
+    python -m tools.benchmark             # chapter 08's CNN vs the keras.io convnet recipe, timed here
 
 :mod:`tools.browser` drives JupyterLab and the book in headless Chromium for the browser
-tests. The book's and the browser's extra dependencies (Jupyter Book, Playwright) live in
+tests; :mod:`tools.sections` rewrites the generated parts of README.md and the instructor
+guide. The book's and the browser's extra dependencies (Jupyter Book, Playwright) live in
 ``requirements-docs.txt``, so a learner's ``requirements.txt`` stays as it is.
 """

@@ -178,7 +178,8 @@ def rubrics(notebooks: list[Path] | None = None) -> str:
             question = nb.cells[cells["statement"]].source.split("\n", 1)[1].strip()
             answer = nb.cells[cells["answer"]].source.strip()
             if "**Rubric" not in answer:
-                raise ValueError(f"{path.name} exercise {key}: the answer cell should end with a '**Rubric (N points).**' list")
+                raise ValueError(f"{path.name} exercise {key}: "
+                                 "the answer cell should end with a '**Rubric (N points).**' list")
             parts.append(f"#### {key} · {title} ({path.stem})\n\n{question}\n\n{answer}\n")
     return "\n".join(parts)
 
@@ -239,7 +240,8 @@ Each chapter ends with exercises. Write your code where a cell says `YOUR CODE H
 (replace the `raise NotImplementedError(...)` line), run it, then run the check cell
 below it: it tells you what is right and, when something is not, what was expected.
 
-Run it on your machine: `python3 -m venv .venv && .venv/bin/pip install -r requirements.txt && .venv/bin/jupyter lab notebooks/`,
+Run it on your machine:
+`python3 -m venv .venv && .venv/bin/pip install -r requirements.txt && .venv/bin/jupyter lab notebooks/`,
 or open a chapter in Google Colab:
 
 | chapter | open |

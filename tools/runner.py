@@ -438,7 +438,8 @@ def update_run_times(chapters: list[ChapterResult], folder: Path = course.ROOT /
             continue
         nb = json.loads(path.read_text(encoding="utf-8"))
         title = "".join(nb["cells"][0]["source"])
-        new = RUN_TIME.sub(lambda m: m[1] + stated_run_time(r.seconds), title, count=1)
+        stated = stated_run_time(r.seconds)
+        new = RUN_TIME.sub(lambda m, stated=stated: m[1] + stated, title, count=1)
         if new != title:
             nb["cells"][0]["source"] = new
             path.write_text(strip.dumps(nb), encoding="utf-8")

@@ -3,8 +3,8 @@
 Every code cell loses its outputs and execution count: chapters ship with no
 outputs at all (values that must not drift are asserted in the cells, not kept
 as nbval reference outputs). Tags and other cell metadata (``parameters``,
-``bootstrap``, nbgrader) are kept; run-time metadata (timings, widget state,
-scroll state) is dropped.
+``bootstrap``, nbgrader, ``long_cell``) are kept; run-time metadata (timings,
+widget state, scroll state) is dropped.
 
 Usage::
 

@@ -178,4 +178,5 @@ def check_type(value: Any, expected: type | tuple[type, ...], name: str = "resul
         raise AssertionError(f"{name} is None: did your function forget to `return` its result?")
     if not isinstance(value, expected):
         want = " or ".join(t.__name__ for t in (expected if isinstance(expected, tuple) else (expected,)))
-        raise AssertionError(f"{name} should be of type {want}, but it is of type {type(value).__name__}: {value!r:.80}")
+        got = type(value).__name__
+        raise AssertionError(f"{name} should be of type {want}, but it is of type {got}: {value!r:.80}")

@@ -90,7 +90,8 @@ def get_file(
     """
     if not fname or not origin:
         raise ValueError("fname and origin must both be non-empty")
-    if file_hash is not None and (len(file_hash) not in (32, 64) or not all(c in "0123456789abcdefABCDEF" for c in file_hash)):
+    hex_digits = "0123456789abcdefABCDEF"
+    if file_hash is not None and (len(file_hash) not in (32, 64) or not all(c in hex_digits for c in file_hash)):
         raise ValueError(f"file_hash must be 64 (sha256) or 32 (md5) hex digits, got {file_hash!r}")
     import keras
 

@@ -143,7 +143,9 @@ def show_images(
     return fig, axes
 
 
-def confusion_matrix(y_true: Sequence[int] | np.ndarray, y_pred: Sequence[int] | np.ndarray, num_classes: int | None = None) -> np.ndarray:
+def confusion_matrix(
+    y_true: Sequence[int] | np.ndarray, y_pred: Sequence[int] | np.ndarray, num_classes: int | None = None
+) -> np.ndarray:
     """Counts ``cm[i, j]`` of examples of true class i predicted as class j.
 
     Raises:

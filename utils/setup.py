@@ -1,6 +1,6 @@
-"""One-call notebook setup: quiet logs, seeds, plot style, device report.
+"""One-call notebook setup: installs what is missing, quiet logs, seeds, TF32 off, plot style, device report.
 
-Typical first code cell of a chapter::
+A chapter's setup cell (the code cell after the bootstrap) starts with::
 
     from utils.setup import setup_notebook
     info = setup_notebook(seed=42)

@@ -1,0 +1,162 @@
+"""Models that more than one chapter builds, and the functions that turn raw data into their inputs.
+
+Each function is taught in one chapter (its docstring says where; that chapter prints its code)
+and imported by the later ones, so that a model compared across chapters is the same model.
+This module imports Keras: import it after :func:`utils.setup.setup_notebook` has run (the chapters
+import it in a later cell than their setup cell).
+
+Keras draws a layer's random seed when the layer is created, so the order in which these functions
+create their layers is part of what they compute: keep it when you change them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import keras
+import numpy as np
+
+# ---------------------------------------------------------------------------------------------
+# Images: chapter 08's CNN (chapter 14 explains its predictions)
+# ---------------------------------------------------------------------------------------------
+
+
+def to_input(images: np.ndarray) -> np.ndarray:
+    """uint8 images (n, 28, 28) -> float32 images (n, 28, 28, 1) with values in [0, 1].
+
+    Taught in chapter 08, section 1 (a convolution wants a channel axis); chapter 14 uses it too.
+
+    Raises:
+        ValueError: if ``images`` is not a stack of 2-D grey images, shape (n, height, width).
+    """
+    images = np.asarray(images)
+    if images.ndim != 3:
+        raise ValueError(f"to_input: expected grey images of shape (n, height, width), got shape {images.shape}")
+    return images[..., None].astype("float32") / 255.0
+
+
+def make_augmentation() -> keras.Sequential:
+    """Random flips, shifts and zooms that keep a garment's class; active only in training.
+
+    Taught in chapter 08, section 5; ``build_cnn(augment=True)`` puts it at the start of the network.
+    """
+    return keras.Sequential([
+        keras.layers.RandomFlip("horizontal"),
+        keras.layers.RandomTranslation(0.08, 0.08, fill_mode="constant"),
+        keras.layers.RandomZoom(0.1, fill_mode="constant"),
+    ], name="augmentation")
+
+
+def conv_block(x: Any, n_filters: int, tag: str, batchnorm: bool = True, bn_momentum: float = 0.9) -> Any:
+    """Conv2D(3x3, 'same') -> [BatchNormalization] -> ReLU, with layer names ending in ``tag``.
+
+    Taught in chapter 08, section 3. The convolution has no bias when batch norm follows it (BN's
+    beta does that job), and BN's running statistics follow the batches with ``bn_momentum``.
+    """
+    x = keras.layers.Conv2D(n_filters, 3, padding="same", use_bias=not batchnorm, name=f"conv{tag}")(x)
+    x = keras.layers.BatchNormalization(momentum=bn_momentum, name=f"bn{tag}")(x) if batchnorm else x
+    return keras.layers.Activation("relu", name=f"relu{tag}")(x)
+
+
+def build_cnn(image_shape: Sequence[int] = (28, 28, 1), filters: Sequence[int] = (32, 64), convs_per_block: int = 1,
+              batchnorm: bool = True, dropout: Sequence[float] | None = (0.1, 0.3), augment: bool = False,
+              learning_rate: float | keras.optimizers.schedules.LearningRateSchedule = 1e-3, name: str = "cnn",
+              *, dense_units: int = 128, bn_momentum: float = 0.9, logits: bool = False) -> keras.Model:
+    """Blocks of conv layers + max-pooling, [dropout], Dense(dense_units), [dropout], softmax. Compiled.
+
+    Taught in chapter 08, section 3, whose settings are the defaults; chapter 14 explains its predictions.
+    ``dropout`` is a pair of rates (after the convolutions, in the dense head), or None for no dropout.
+    Without ``logits``, the output layer is float32 even under mixed precision (chapter 08, section 7).
+    ``logits=True`` (chapter 14) splits it into a Dense layer named ``logits``, the class scores, and a
+    softmax named ``probs`` (these two follow the global dtype policy). Compiled with Adam at
+    ``learning_rate`` (a number or a schedule) and sparse cross-entropy.
+
+    Raises:
+        ValueError: for an image shape that is not (height, width, channels), no filters, a number of
+            convolutions per block outside 1..4, or dropout that is not a pair of rates in [0, 1).
+    """
+    _check_cnn_settings(image_shape, filters, convs_per_block, dropout, dense_units)
+    inputs = keras.Input(shape=tuple(image_shape))
+    x = make_augmentation()(inputs) if augment else inputs
+    for b, n_filters in enumerate(filters, start=1):
+        for c in range(convs_per_block):
+            x = conv_block(x, n_filters, f"{b}" if convs_per_block == 1 else f"{b}{'abcd'[c]}", batchnorm, bn_momentum)
+        x = keras.layers.MaxPooling2D(name=f"pool{b}")(x)
+    x = keras.layers.Dropout(dropout[0], name="drop_conv")(x) if dropout else x
+    x = keras.layers.Dense(dense_units, activation="relu", name="dense")(keras.layers.Flatten(name="flatten")(x))
+    if logits:  # (the logits layer is created before the dropout layer: the order chapter 14 was measured with)
+        scores = keras.layers.Dense(10, name="logits")
+        x = keras.layers.Dropout(dropout[1], name="drop_dense")(x) if dropout else x
+        outputs = keras.layers.Activation("softmax", name="probs")(scores(x))
+    else:
+        x = keras.layers.Dropout(dropout[1], name="drop_dense")(x) if dropout else x
+        outputs = keras.layers.Dense(10, activation="softmax", dtype="float32", name="output")(x)
+    model = keras.Model(inputs, outputs, name=name)
+    model.compile(optimizer=keras.optimizers.Adam(learning_rate), loss="sparse_categorical_crossentropy",
+                  metrics=["accuracy"])
+    return model
+
+
+def _check_cnn_settings(image_shape: Sequence[int], filters: Sequence[int], convs_per_block: int,
+                        dropout: Sequence[float] | None, dense_units: int) -> None:
+    """Raise ValueError, saying what was expected, for settings build_cnn cannot build."""
+    if len(image_shape) != 3 or min(image_shape) < 1:
+        raise ValueError(f"build_cnn: image_shape should be (height, width, channels), got {tuple(image_shape)}")
+    if len(filters) == 0 or min(filters) < 1:
+        raise ValueError(f"build_cnn: filters should hold at least one positive count per block, got {filters!r}")
+    if not 1 <= convs_per_block <= 4:
+        raise ValueError(f"build_cnn: convs_per_block should be 1 to 4, got {convs_per_block!r}")
+    if dropout is not None and (len(dropout) != 2 or not all(0 <= rate < 1 for rate in dropout)):
+        raise ValueError(f"build_cnn: dropout should be None or a pair of rates in [0, 1), got {dropout!r}")
+    if dense_units < 1:
+        raise ValueError(f"build_cnn: dense_units should be at least 1, got {dense_units!r}")
+
+
+# ---------------------------------------------------------------------------------------------
+# Text: chapter 10's ids and bag of embeddings (chapter 11 starts its Transformer from them)
+# ---------------------------------------------------------------------------------------------
+
+
+def to_ids(texts: Any, vectorizer: Callable[[Any], Any], max_len: int) -> np.ndarray:
+    """Ids of the last ``max_len`` tokens of each text, padded with 0 at the end: (batch, max_len) int32.
+
+    Taught in chapter 10, section 5; chapter 11 encodes the same reviews with it. ``vectorizer`` is a
+    ``keras.layers.TextVectorization`` built with ``ragged=True``, so that each text keeps its own length
+    and we can choose which end to keep.
+
+    Raises:
+        ValueError: if ``max_len`` is below 1, or the vectorizer does not return ragged rows.
+    """
+    if int(max_len) != max_len or max_len < 1:
+        raise ValueError(f"to_ids: max_len should be a whole number of at least 1, got {max_len!r}")
+    ragged = vectorizer(texts)
+    if not hasattr(ragged, "to_tensor"):
+        raise ValueError("to_ids: the vectorizer should return ragged rows: build it with "
+                         "TextVectorization(..., ragged=True)")
+    return ragged[:, -max_len:].to_tensor(shape=(None, max_len)).numpy().astype("int32")
+
+
+def build_baseline(vocab_size: int, max_len: int, embed_dim: int, dropout: float) -> keras.Model:
+    """Bag of embeddings: Embedding(mask_zero) -> Dropout -> masked average -> one sigmoid unit. Compiled.
+
+    Taught in chapter 10, sections 4 and 6; chapter 11 starts its Transformer from the word vectors it
+    learns (the layer named ``embedding``). The output unit is named ``score``. Adam at its default
+    learning rate, binary cross-entropy, accuracy.
+
+    Raises:
+        ValueError: if a size is below 1 or ``dropout`` is not a rate in [0, 1).
+    """
+    for label, value in (("vocab_size", vocab_size), ("max_len", max_len), ("embed_dim", embed_dim)):
+        if value < 1:
+            raise ValueError(f"build_baseline: {label} should be at least 1, got {value!r}")
+    if not 0 <= dropout < 1:
+        raise ValueError(f"build_baseline: dropout should be a rate in [0, 1), got {dropout!r}")
+    inputs = keras.Input(shape=(max_len,), dtype="int32")
+    x = keras.layers.Embedding(vocab_size, embed_dim, mask_zero=True, name="embedding")(inputs)
+    x = keras.layers.Dropout(dropout)(x)
+    x = keras.layers.GlobalAveragePooling1D()(x)
+    outputs = keras.layers.Dense(1, activation="sigmoid", name="score")(x)
+    model = keras.Model(inputs, outputs, name="bag_of_embeddings")
+    model.compile(optimizer="adam", loss="binary_crossentropy", metrics=["accuracy"])
+    return model
