@@ -65,6 +65,19 @@ def test_title_cells_state_the_run_times_of_the_last_full_run():
     assert not stale, f"run: python -m utils.runner --update-readme (full mode). {stale}"
 
 
+def test_title_cells_state_the_measured_time_of_their_optional_part():
+    """A chapter with an optional part states its time, measured by ``runner --optional`` (results/optional.json)."""
+    from utils import runner
+
+    measured = json.loads((course.ROOT / "results" / "optional.json").read_text())["chapters"]
+    assert set(measured) == set(runner.OPTIONAL), "run: python -m utils.runner --optional --update-readme"
+    for chapter, record in measured.items():
+        path = course.ROOT / "notebooks" / record["notebook"]
+        stated = runner.title_run_time(path, runner.OPTIONAL_TIME)
+        assert stated == runner.stated_run_time(record["optional_seconds"]), \
+            f"{path.name} states {stated}: run python -m utils.runner --optional --update-readme"
+
+
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=IDS)
 def test_bootstrap_setup_and_parameters_cells(path):
     cells = load(path)["cells"]
