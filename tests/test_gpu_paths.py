@@ -23,17 +23,8 @@ from utils import setup
 GPU_MARKERS = ("info.gpu", "gpu_supports_mixed_precision", "enable_mixed_precision")
 """Code that behaves differently on a GPU."""
 
-STAND_IN = '''# Test only: random images of CIFAR-10's shape replace the download this machine cannot make.
-import numpy as np
-import utils.data
-
-def _stand_in_cifar10():
-    rng = np.random.default_rng(0)
-    return ((rng.integers(0, 256, (50_000, 32, 32, 3), dtype=np.uint8), rng.integers(0, 10, 50_000)),
-            (rng.integers(0, 256, (1_000, 32, 32, 3), dtype=np.uint8), rng.integers(0, 10, 1_000)))
-
-utils.data.load_cifar10 = _stand_in_cifar10
-'''
+STAND_IN = runner.STAND_IN_CIFAR10
+"""Random images of CIFAR-10's shape replace the download this machine cannot make."""
 
 MUST_HAVE_RUN = {"08": ["mp_ms", "cifar_history"]}
 """Names that only the GPU branches define: their presence after the run proves the branches ran."""

@@ -180,6 +180,19 @@ def long_cell_problems(cells) -> list[str]:
     return problems
 
 
+def test_title_cells_state_the_measured_time_of_their_optional_part():
+    """A chapter with an optional part states its time, measured by ``runner --optional`` (results/optional.json)."""
+    from tools import runner
+
+    measured = json.loads((course.ROOT / "results" / "optional.json").read_text())["chapters"]
+    assert set(measured) == set(runner.OPTIONAL), "run: python -m tools.runner --optional --update-readme"
+    for record in measured.values():
+        path = course.ROOT / "notebooks" / record["notebook"]
+        stated = runner.title_run_time(path, runner.OPTIONAL_TIME)
+        assert stated == runner.stated_run_time(record["optional_seconds"]), \
+            f"{path.name} states {stated}: run python -m tools.runner --optional --update-readme"
+
+
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=IDS)
 def test_bootstrap_setup_and_parameters_cells(path):
     problems = preamble_problems(load(path)["cells"])

@@ -62,6 +62,42 @@ def test_cells_tagged_nbval_skip_are_skipped(tmp_path):
     assert "after the skipped cell 1" in saved.cells[-1].outputs[0]["text"]
 
 
+def test_optional_parts_run_on_stand_in_data_and_are_timed_apart(tmp_path, monkeypatch):
+    """--optional: the parameter switches the part on, the stand-in replaces the data, the part is timed."""
+    monkeypatch.setitem(runner.OPTIONAL, "95", {"parameters": "RUN_EXTRA = True",
+                                                "stand_in": "def load_extra(): return 'stand-in'"})
+    path = tiny_notebook(tmp_path / "95_optional.ipynb",
+                         "from utils.setup import setup_notebook; info = setup_notebook(seed=1, style=False)",
+                         "RUN_EXTRA = False",
+                         "import time\nif RUN_EXTRA: extra = load_extra(); time.sleep(1.0)",
+                         "print('done')")
+    nb = nbformat.read(path, as_version=4)
+    nb.cells[2].metadata["tags"] = ["parameters"]
+    nb.cells[3].metadata["tags"] = [runner.SKIP_TAG]
+    nbformat.write(nb, path)
+    plain = runner.run_notebook(path, quick=False)
+    assert plain.status == "passed" and plain.optional_seconds is None
+    timed = runner.run_notebook(path, quick=False, optional=True)
+    assert timed.status == "passed", timed.error
+    assert 1.0 <= timed.optional_seconds < timed.seconds
+    nb.cells[1].source = "x = 1"  # no setup cell: nowhere to put the stand-in
+    nbformat.write(nb, path)
+    with pytest.raises(ValueError, match="setup cell"):
+        runner.run_notebook(path, quick=False, optional=True)
+
+
+def test_the_optional_time_is_rewritten_in_the_title_cell_alone(tmp_path):
+    path = tmp_path / "95_demo.ipynb"
+    nbformat.write(nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell(
+        "**Run time** (full mode, measured): CPU (2 cores) about 60 s · GPU: not yet measured.\n\n"
+        "**Optional part** (photos, off on a CPU), measured on stand-in data: CPU (2 cores) about 1 min more.")]),
+        path)
+    with_part = runner.ChapterResult("95", path.name, "passed", 400.0, {}, optional_seconds=290.0)
+    assert runner.update_run_times([with_part], tmp_path) == ["95"]
+    assert runner.title_run_time(path, runner.OPTIONAL_TIME) == "5 min"
+    assert runner.title_run_time(path) == "60 s"  # the chapter's own time is not the optional run's
+
+
 def test_a_missed_promise_fails_the_chapter_in_full_mode(tmp_path, monkeypatch):
     monkeypatch.setitem(results.THRESHOLDS, "96", {"accuracy": (">=", 0.9), "loss": ("<=", 1.0)})
     path = tiny_notebook(tmp_path / "96_promise.ipynb",

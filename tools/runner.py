@@ -10,6 +10,7 @@
     python -m tools.runner --seeds 42 43 44 # every chapter on three seeds: results/seeds.md
     python -m tools.runner 06 --seeds 42    # chapters go before --seeds, which takes every number after it
     python -m tools.runner --seeds 42 --record results/results.json   # an earlier run counts as seed 42
+    python -m tools.runner 08 --optional --update-readme   # time chapter 08's optional part (stand-in data)
 
 Each notebook runs top to bottom in a fresh kernel (nbclient), with a progress
 bar across chapters. A chapter's headline metrics arrive through
@@ -27,6 +28,9 @@ min, median and max of every promised metric over all seeds recorded there, with
 the worst margin to its promise.
 
 Cells tagged ``nbval-skip`` (optional work whose data CI cannot have) are skipped here too.
+With ``--optional``, a chapter of :data:`OPTIONAL` runs in full mode with its optional part
+switched on and fed stand-in data of the real shape; the time of those cells goes to
+``<out>/optional.json`` and, with ``--update-readme``, to the title cell's "Optional part" line.
 
 Outputs, in ``--out`` (default ``results/``): ``results.json`` (machine
 readable), ``results.md`` (a table) and ``results.png`` (run time per chapter).
@@ -77,6 +81,7 @@ class ChapterResult:
     metrics: dict[str, float]
     error: str | None = None
     date: str | None = None  # when it was measured (chapters merged from earlier runs keep theirs)
+    optional_seconds: float | None = None  # with ``optional=True``: the time of the optional cells alone
 
 
 def environment() -> dict[str, Any]:
@@ -128,11 +133,55 @@ def select(chapters: list[str] | None, root: Path = course.ROOT) -> list[Path]:
 
 
 SKIP_TAG = "nbval-skip"
-"""Cells with this tag are skipped by nbval and by the runner alike."""
+"""Cells with this tag are skipped by nbval and by the runner alike (except with ``--optional``)."""
+
+STAND_IN_CIFAR10 = '''# Measurement only: random images of CIFAR-10's shape replace the download CI cannot make.
+import numpy as np
+import utils.data
+
+def _stand_in_cifar10():
+    rng = np.random.default_rng(0)
+    return ((rng.integers(0, 256, (50_000, 32, 32, 3), dtype=np.uint8), rng.integers(0, 10, 50_000)),
+            (rng.integers(0, 256, (10_000, 32, 32, 3), dtype=np.uint8), rng.integers(0, 10, 10_000)))
+
+utils.data.load_cifar10 = _stand_in_cifar10
+'''
+
+OPTIONAL = {"08": {"parameters": "RUN_CIFAR = True   # the runner's --optional: run the optional section",
+                   "stand_in": STAND_IN_CIFAR10}}
+"""Chapters with optional parts (cells tagged ``nbval-skip``): the parameter that switches them on,
+and the stand-in data (same shapes as the real data) that replaces a download CI cannot make."""
+
+OPTIONAL_TIME = re.compile(r"(\*\*Optional part\*\* \([^)]*\), measured on stand-in data: CPU \(2 cores\) about )"
+                           r"(\d+(?:\.\d)?) (s|min)")
+"""The title cell's time of a chapter's optional part, which ``--optional --update-readme`` rewrites."""
+
+
+def with_optional_part(nb: Any, chapter: str) -> Any:
+    """``nb`` with its optional part switched on: the parameter of :data:`OPTIONAL` set after the
+    parameters cell, the stand-in data installed after the setup cell, and every cell's
+    ``nbval-skip`` tag kept (the runner executes them when asked to).
+
+    Raises:
+        KeyError: if the chapter has no optional part.
+        ValueError: if the notebook has no setup cell followed by a parameters cell.
+    """
+    import nbformat
+
+    spec = OPTIONAL[chapter]
+    code = [i for i, c in enumerate(nb.cells) if c.cell_type == "code"]
+    params = [i for i in code if "parameters" in nb.cells[i].get("metadata", {}).get("tags", [])]
+    setup = [i for i in code if "setup_notebook(" in nb.cells[i].source]
+    if not params or not setup or setup[0] > params[0]:
+        raise ValueError(f"chapter {chapter} needs a setup cell, then a cell tagged 'parameters'")
+    params_at, setup_at = params[0], setup[0]
+    nb.cells.insert(params_at + 1, nbformat.v4.new_code_cell(spec["parameters"]))
+    nb.cells.insert(setup_at + 1, nbformat.v4.new_code_cell(spec["stand_in"]))
+    return nb
 
 
 def run_notebook(path: Path, quick: bool, timeout: int = 1800, passes: int = 1,
-                 seed: int | None = None, save_to: Path | None = None) -> ChapterResult:
+                 seed: int | None = None, save_to: Path | None = None, optional: bool = False) -> ChapterResult:
     """Execute one notebook in a fresh kernel and collect its reported metrics.
 
     ``passes=2`` runs every cell twice in the same kernel, as a learner's second
@@ -140,6 +189,8 @@ def run_notebook(path: Path, quick: bool, timeout: int = 1800, passes: int = 1,
     seed of the chapter's setup cell (through ``NN_SEED``). With ``save_to``, the executed
     notebook (outputs included; skipped cells kept, unexecuted) is written to
     ``save_to/<notebook name>``, which is what the rendered book is built from.
+    With ``optional``, the chapter's optional part runs too (:func:`with_optional_part`), and
+    the time of its cells is the result's ``optional_seconds``.
 
     Raises:
         ValueError: if ``passes`` is not 1 or more.
@@ -151,6 +202,9 @@ def run_notebook(path: Path, quick: bool, timeout: int = 1800, passes: int = 1,
         raise ValueError(f"passes must be 1 or more, got {passes}")
     chapter = path.name[:2]
     nb = nbformat.read(path, as_version=4)
+    if optional:
+        nb = with_optional_part(nb, chapter)
+    optional_seconds = 0.0
     with tempfile.TemporaryDirectory() as out_dir:
         saved = {k: os.environ.get(k) for k in (QUICK_ENV, results.RESULTS_ENV, results.STRICT_ENV, SEED_ENV)}
         os.environ[QUICK_ENV] = "1" if quick else "0"
@@ -168,8 +222,11 @@ def run_notebook(path: Path, quick: bool, timeout: int = 1800, passes: int = 1,
             with client.setup_kernel():
                 for _ in range(passes):
                     for index, cell in enumerate(nb.cells):
-                        if SKIP_TAG not in cell.get("metadata", {}).get("tags", []):
+                        skipped = SKIP_TAG in cell.get("metadata", {}).get("tags", [])
+                        if optional or not skipped:
+                            cell_start = time.perf_counter()
                             client.execute_cell(cell, index)
+                            optional_seconds += (time.perf_counter() - cell_start) if skipped else 0.0
         except Exception as exc:  # a failing chapter is recorded, and the run goes on
             error = _short_error(exc)
         finally:
@@ -188,7 +245,8 @@ def run_notebook(path: Path, quick: bool, timeout: int = 1800, passes: int = 1,
     if save_to is not None:
         save_to.mkdir(parents=True, exist_ok=True)
         nbformat.write(nb, save_to / path.name)
-    return ChapterResult(chapter, path.name, "failed" if error else "passed", round(seconds, 1), metrics, error)
+    return ChapterResult(chapter, path.name, "failed" if error else "passed", round(seconds, 1), metrics, error,
+                         optional_seconds=round(optional_seconds, 1) if optional else None)
 
 
 def _short_error(exc: Exception) -> str:
@@ -418,17 +476,20 @@ def stated_run_time(seconds: float) -> str:
     return f"{minutes:g} min"
 
 
-def title_run_time(path: Path) -> str | None:
-    """The run time a chapter's title cell states ("25 s", "2.5 min"), or None if it states none."""
+def title_run_time(path: Path, pattern: re.Pattern[str] = RUN_TIME) -> str | None:
+    """The run time a chapter's title cell states ("25 s", "2.5 min"), or None if it states none.
+
+    ``pattern=OPTIONAL_TIME`` reads the time of the chapter's optional part instead."""
     import nbformat
 
-    match = RUN_TIME.search(nbformat.read(path, as_version=4).cells[0].source)
+    match = pattern.search(nbformat.read(path, as_version=4).cells[0].source)
     return f"{match[2]} {match[3]}" if match else None
 
 
 def update_run_times(chapters: list[ChapterResult], folder: Path = course.ROOT / "notebooks") -> list[str]:
     """Rewrite the title-cell run time of each passed chapter's notebook in ``folder`` from its measured
-    seconds; return the chapters changed. The runner does it for the notebooks and their executed copies."""
+    seconds; return the chapters changed. The runner does it for the notebooks and their executed copies.
+    A result with ``optional_seconds`` rewrites the optional part's time (:data:`OPTIONAL_TIME`) instead."""
     from tools import strip
 
     changed = []
@@ -438,8 +499,12 @@ def update_run_times(chapters: list[ChapterResult], folder: Path = course.ROOT /
             continue
         nb = json.loads(path.read_text(encoding="utf-8"))
         title = "".join(nb["cells"][0]["source"])
-        stated = stated_run_time(r.seconds)
-        new = RUN_TIME.sub(lambda m, stated=stated: m[1] + stated, title, count=1)
+        if r.optional_seconds is None:
+            stated = stated_run_time(r.seconds)
+            new = RUN_TIME.sub(lambda m, stated=stated: m[1] + stated, title, count=1)
+        else:  # a run with --optional, whose chapter time includes the optional part: only that part is news
+            stated = stated_run_time(r.optional_seconds)
+            new = OPTIONAL_TIME.sub(lambda m, stated=stated: m[1] + stated, title, count=1)
         if new != title:
             nb["cells"][0]["source"] = new
             path.write_text(strip.dumps(nb), encoding="utf-8")
@@ -472,7 +537,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--record", type=Path, metavar="RESULTS_JSON",
                         help="with one --seeds value and no chapters: record that earlier full-mode run "
                              "as the seed's results (chapters not measured since), then rewrite seeds.md")
+    parser.add_argument("--optional", action="store_true",
+                        help="full mode with the chapters' optional parts on stand-in data: times them into "
+                             "<out>/optional.json (and, with --update-readme, the title cells)")
     args = parser.parse_args(argv)
+    if args.optional:
+        return main_optional(args)
     if args.record:
         if not args.seeds or len(args.seeds) != 1 or args.chapters:
             parser.error("--record takes exactly one --seeds value and no chapters")
@@ -508,6 +578,32 @@ def main(argv: list[str] | None = None) -> int:
             update_run_times(chapters, executed)  # the book renders these: same title as the notebook
     failed = [r.chapter for r in ran if r.status != "passed"]
     print(f"{len(ran) - len(failed)} passed, {len(failed)} failed")
+    return 1 if failed else 0
+
+
+def main_optional(args: argparse.Namespace) -> int:
+    """``--optional``: each chosen chapter with an optional part, in full mode with that part on."""
+    paths = [p for p in select(args.chapters) if p.name[:2] in OPTIONAL]
+    if args.quick or args.seeds or args.twice or not paths:
+        print(f"--optional runs in full mode, once, on chapters with optional parts: {sorted(OPTIONAL)}")
+        return 2
+    env = environment()
+    out = args.out / "optional.json"
+    record = json.loads(out.read_text()) if out.exists() else {"chapters": {}}
+    failed = []
+    for path in paths:
+        r = run_notebook(path, quick=False, optional=True)
+        r.date = dt.date.today().isoformat()
+        print(f"{r.chapter} {r.status}: optional part {r.optional_seconds} s of {r.seconds} s  {r.error or ''}")
+        if r.status != "passed":
+            failed.append(r.chapter)
+            continue
+        record["chapters"][r.chapter] = {"notebook": r.notebook, "optional_seconds": r.optional_seconds,
+                                         "chapter_seconds": r.seconds, "date": r.date, "environment": env}
+        if args.update_readme:
+            update_run_times([r])
+    args.out.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(record, indent=2, sort_keys=True))
     return 1 if failed else 0
 
 
