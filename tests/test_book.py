@@ -129,7 +129,7 @@ def test_missing_failed_and_stale_chapters_are_reported(tmp_path):
     executed = tmp_path / "quick"
     executed.mkdir()
     with pytest.raises(book.BookError, match=r"python -m tools.runner --quick 00 01"):
-        book.chapters_for(["1", "00"], executed)
+        book.chapters_for(["01", "0"], executed)
     nb = executed_like(NOTEBOOKS[0])
     assert book.error_outputs(nb) == [] and not book.is_stale(nb, nbformat.read(NOTEBOOKS[0], as_version=4))
     nb.cells[3].outputs.append(nbformat.v4.new_output("error", ename="ValueError", evalue="bad", traceback=[]))

@@ -110,7 +110,7 @@ def test_a_missed_promise_fails_the_chapter_in_full_mode(tmp_path, monkeypatch):
 
 
 def test_select_and_readme_update(tmp_path):
-    assert [p.name[:2] for p in runner.select(["1", "00"])] == ["01", "00"]
+    assert [p.name[:2] for p in runner.select(["01", "0"])] == ["01", "00"]  # in the order given, zero-padded
     with pytest.raises(ValueError, match="99"):
         runner.select(["99"])
     readme = tmp_path / "README.md"

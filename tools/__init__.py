@@ -9,6 +9,7 @@ release leaves it out; the learner's package is ``utils/``). One command each::
     python -m tools.release               # the student release (and --update-guide)
     python -m tools.book                  # the rendered book, from the runner's executed notebooks
     python -m tools.benchmark             # chapter 08's CNN vs the keras.io convnet recipe, timed here
+    python -m tools.renumber --insert NN  # free number NN for a new chapter: chapters NN.. move up by one
 
 :mod:`tools.browser` drives JupyterLab and the book in headless Chromium for the browser
 tests; :mod:`tools.sections` rewrites the generated parts of README.md and the instructor
