@@ -29,3 +29,11 @@ def test_a_quick_benchmark_writes_its_table(tmp_path):
         assert all(s > 0 for r in runs.values() for s in r["epoch_seconds"])
     table = (tmp_path / "benchmark.md").read_text()
     assert "| fashion_mnist |" in table and "| mnist | 0.9900 |" in table
+
+
+def test_the_published_benchmark_table_is_the_one_its_run_wrote():
+    """results/benchmark.md is generated from results/benchmark.json, never edited by hand."""
+    folder = benchmark.course.ROOT / "results"
+    record = json.loads((folder / "benchmark.json").read_text())
+    assert record["mode"] == "full", "publish a full-size run: python -m tools.benchmark"
+    assert (folder / "benchmark.md").read_text() == benchmark.to_markdown(record)
