@@ -37,3 +37,19 @@ def test_the_published_benchmark_table_is_the_one_its_run_wrote():
     record = json.loads((folder / "benchmark.json").read_text())
     assert record["mode"] == "full", "publish a full-size run: python -m tools.benchmark"
     assert (folder / "benchmark.md").read_text() == benchmark.to_markdown(record)
+
+
+def test_the_benchmark_trains_chapter_08s_cnn_as_the_chapter_does():
+    """Its settings come from the chapter's parameters cell; the chapter builds and trains with exactly those."""
+    settings = benchmark.chapter_settings()
+    assert settings["EPOCHS"] >= 1 and settings["BATCH_SIZE"] >= 1 and len(settings["FILTERS"]) >= 1
+    cells = json.loads(benchmark.CHAPTER.read_text(encoding="utf-8"))["cells"]
+    code = "\n".join("".join(c["source"]) for c in cells if c["cell_type"] == "code")
+    chapter_cnn = ("partial(build_cnn, filters=FILTERS, dense_units=DENSE_UNITS, dropout=DROPOUT, "
+                   "bn_momentum=BN_MOMENTUM)")
+    assert chapter_cnn in code
+    assert "chapter_cnn(learning_rate=cosine_schedule(EPOCHS, len(x_train), BATCH_SIZE))" in code
+    assert "cnn.fit(x_train, y_train, epochs=EPOCHS, batch_size=BATCH_SIZE," in code
+    model = benchmark.build_chapter_cnn(1_000, settings)
+    assert model.get_layer("conv2").filters == settings["FILTERS"][1]
+    assert model.get_layer("dense").units == settings["DENSE_UNITS"]

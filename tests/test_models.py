@@ -21,7 +21,7 @@ def test_build_cnn_is_chapter_08s_network():
     model = models.build_cnn()
     names = [layer.name for layer in model.layers][1:]   # after the input layer
     assert names == [
-        "conv1", "bn1", "relu1", "pool1", "conv2", "bn2", "relu2", "pool2",
+        "conv1", "pool1", "bn1", "relu1", "conv2", "pool2", "bn2", "relu2",
         "drop_conv", "flatten", "dense", "drop_dense", "output"]
     # conv1 288 + bn1 128 + conv2 18,432 + bn2 256 + dense 7*7*64*128 + 128 + output 1,290
     assert model.count_params() == 288 + 128 + 18_432 + 256 + 401_536 + 1_290
@@ -32,10 +32,13 @@ def test_build_cnn_is_chapter_08s_network():
 
 def test_build_cnn_options_and_the_logits_variant():
     plain = models.build_cnn(filters=(4,), batchnorm=False, dropout=None, dense_units=8)
-    assert [layer.name for layer in plain.layers][1:] == ["conv1", "relu1", "pool1", "flatten", "dense", "output"]
+    assert [layer.name for layer in plain.layers][1:] == ["conv1", "pool1", "relu1", "flatten", "dense", "output"]
     assert plain.get_layer("conv1").use_bias
     deep = models.build_cnn(image_shape=(32, 32, 3), filters=(4, 8), convs_per_block=2, augment=True, dense_units=8)
     assert {"conv1a", "conv1b", "conv2a", "conv2b", "augmentation"} <= {layer.name for layer in deep.layers}
+    pools = [layer.name for layer in deep.layers if layer.name.startswith("pool")]
+    assert pools == ["pool1b", "pool2b"], "only the last convolution of a block pools"
+    assert deep.get_layer("bn1a").output.shape[1:3] == (32, 32) and deep.get_layer("bn1b").output.shape[1:3] == (16, 16)
     with_logits = models.build_cnn(logits=True)
     assert with_logits.count_params() == models.build_cnn().count_params()
     assert with_logits.get_layer("logits").activation.__name__ == "linear"

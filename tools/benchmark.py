@@ -13,8 +13,9 @@ validation, seed 42), it trains
   cross-entropy on one-hot labels, batch 128, 15 epochs. The one change: it validates on the
   chapter's 5,000 held-out images instead of ``validation_split=0.1``, so both models train on the
   same 55,000 images;
-* **chapter 08's CNN** as the chapter trains it (:func:`utils.models.build_cnn` with its defaults,
-  a cosine learning-rate schedule over 10 epochs, batch 128).
+* **chapter 08's CNN** as the chapter trains it: :func:`utils.models.build_cnn` with the settings of the
+  chapter's parameters cell (full mode), read from the notebook by :func:`chapter_settings`, and a cosine
+  learning-rate schedule over the chapter's ``EPOCHS``, with its ``BATCH_SIZE``.
 
 After every epoch it measures test accuracy (outside the timed training). It reports, for each model,
 the training time (validation included, test evaluation excluded) needed to first reach the target,
@@ -36,7 +37,8 @@ from typing import Any
 
 from tools import course
 
-RECIPE_EPOCHS, CHAPTER_EPOCHS, BATCH_SIZE, N_VAL, SEED = 15, 10, 128, 5_000, 42
+RECIPE_EPOCHS, BATCH_SIZE, N_VAL, SEED = 15, 128, 5_000, 42
+CHAPTER = course.ROOT / "notebooks" / "08_cnn_image_classification.ipynb"
 MNIST_TARGET = 0.990
 """Test accuracy both models must reach on MNIST (the recipe's page reports about 99%)."""
 
@@ -56,6 +58,30 @@ class Run:
             if accuracy >= target:
                 return round(sum(self.epoch_seconds[: epoch + 1]), 1)
         return None
+
+
+def chapter_settings(notebook: Path = CHAPTER) -> dict[str, Any]:
+    """The full-mode values of the chapter's parameters cell: EPOCHS, BATCH_SIZE, FILTERS, DENSE_UNITS, ...
+
+    The cell is run with quick mode off and no GPU, so the benchmark trains what the chapter trains.
+    """
+    import types
+
+    cells = json.loads(notebook.read_text(encoding="utf-8"))["cells"]
+    cell = next(c for c in cells if "parameters" in c.get("metadata", {}).get("tags", []))
+    names: dict[str, Any] = {"quick_mode": lambda: False, "info": types.SimpleNamespace(gpu=False)}
+    exec("".join(cell["source"]), names)
+    return {k: v for k, v in names.items() if k.isupper()}
+
+
+def build_chapter_cnn(n_train: int, settings: dict[str, Any]) -> Any:
+    """Chapter 08's CNN as section 3 builds it (``chapter_cnn``), with its cosine schedule. Compiled."""
+    from utils.models import build_cnn
+    from utils.training import cosine_schedule
+
+    return build_cnn(filters=settings["FILTERS"], dense_units=settings["DENSE_UNITS"], dropout=settings["DROPOUT"],
+                     bn_momentum=settings["BN_MOMENTUM"],
+                     learning_rate=cosine_schedule(settings["EPOCHS"], n_train, settings["BATCH_SIZE"]))
 
 
 def build_recipe() -> Any:
@@ -93,7 +119,7 @@ def split(dataset: str, n_train: int | None = None, n_test: int | None = None) -
 
 
 def train(name: str, dataset: str, build: Callable[[int], Any], epochs: int, one_hot: bool,
-          arrays: tuple[Any, ...]) -> Run:
+          arrays: tuple[Any, ...], batch_size: int = BATCH_SIZE) -> Run:
     """Train ``build(len(x_train))`` for ``epochs``, timing each epoch and testing after it (untimed)."""
     import keras
 
@@ -105,7 +131,7 @@ def train(name: str, dataset: str, build: Callable[[int], Any], epochs: int, one
     accuracy: list[float] = []
     for _ in range(epochs):  # one fit per epoch: the test evaluation between them is not timed
         start = time.perf_counter()
-        model.fit(x_train, encode(y_train), batch_size=BATCH_SIZE, epochs=1, validation_data=(x_val, encode(y_val)),
+        model.fit(x_train, encode(y_train), batch_size=batch_size, epochs=1, validation_data=(x_val, encode(y_val)),
                   verbose=0)
         seconds.append(time.perf_counter() - start)
         accuracy.append(float(model.evaluate(x_test, encode(y_test), verbose=0, return_dict=True)["accuracy"]))
@@ -127,19 +153,16 @@ def compare(runs: dict[str, Run], target: float) -> dict[str, Any]:
 
 def benchmark(quick: bool = False) -> dict[str, Any]:
     """Both models on both data sets; the comparison of each data set."""
-    from utils.models import build_cnn
-    from utils.training import cosine_schedule
-
-    recipe_epochs, chapter_epochs = (1, 1) if quick else (RECIPE_EPOCHS, CHAPTER_EPOCHS)
+    settings = chapter_settings()
+    recipe_epochs, chapter_epochs = (1, 1) if quick else (RECIPE_EPOCHS, settings["EPOCHS"])
     sizes = {"n_train": 1_000, "n_test": 1_000} if quick else {}
     out: dict[str, Any] = {}
     for dataset in ("fashion_mnist", "mnist"):
         arrays = split(dataset, **sizes)
         runs = {
             "recipe": train("recipe", dataset, lambda n: build_recipe(), recipe_epochs, True, arrays),
-            "chapter": train("chapter", dataset,
-                             lambda n: build_cnn(learning_rate=cosine_schedule(chapter_epochs, n, BATCH_SIZE)),
-                             chapter_epochs, False, arrays),
+            "chapter": train("chapter", dataset, lambda n: build_chapter_cnn(n, {**settings, "EPOCHS": chapter_epochs}),
+                             chapter_epochs, False, arrays, batch_size=settings["BATCH_SIZE"]),
         }
         target = runs["recipe"].test_accuracy[-1] if dataset == "fashion_mnist" else MNIST_TARGET
         out[dataset] = {"comparison": compare(runs, target),
@@ -150,11 +173,13 @@ def benchmark(quick: bool = False) -> dict[str, Any]:
 def to_markdown(record: dict[str, Any]) -> str:
     """The benchmark as a Markdown table, with when and where it ran."""
     env = record["environment"]
+    runs = next(iter(record["results"].values()))["runs"]
+    n_recipe, n_chapter = (len(runs[k]["epoch_seconds"]) for k in ("recipe", "chapter"))
     lines = [f"Measured {record['date']} ({record['mode']} mode) on {env['device']} ({env['cpu']}), "
              f"TensorFlow {env['tensorflow']}, Keras {env['keras']}. Training time includes validation, "
              "not the test evaluation after each epoch.", "",
              "| data set | target test accuracy | recipe: time to target | chapter 08: time to target | ratio "
-             "| recipe final (15 epochs) | chapter 08 final (10 epochs) |",
+             f"| recipe final ({n_recipe} epochs) | chapter 08 final ({n_chapter} epochs) |",
              "|---|---|---|---|---|---|---|"]
     for dataset, result in record["results"].items():
         c = result["comparison"]

@@ -48,13 +48,18 @@ def make_augmentation() -> keras.Sequential:
     ], name="augmentation")
 
 
-def conv_block(x: Any, n_filters: int, tag: str, batchnorm: bool = True, bn_momentum: float = 0.9) -> Any:
-    """Conv2D(3x3, 'same') -> [BatchNormalization] -> ReLU, with layer names ending in ``tag``.
+def conv_block(x: Any, n_filters: int, tag: str, batchnorm: bool = True, bn_momentum: float = 0.9,
+               pool: bool = False) -> Any:
+    """Conv2D(3x3, 'same') -> [MaxPooling(2x2)] -> [BatchNormalization] -> ReLU, layer names ending in ``tag``.
 
     Taught in chapter 08, section 3. The convolution has no bias when batch norm follows it (BN's
-    beta does that job), and BN's running statistics follow the batches with ``bn_momentum``.
+    beta does that job), and BN's running statistics follow the batches with ``bn_momentum``. With
+    ``pool``, the block pools *before* batch norm and ReLU: max-pooling commutes with ReLU, and with
+    BN's per-channel map at prediction time when its scale is positive, so the block computes nearly
+    what convolution -> BN -> ReLU -> pooling would, while BN and ReLU handle a quarter as many values.
     """
     x = keras.layers.Conv2D(n_filters, 3, padding="same", use_bias=not batchnorm, name=f"conv{tag}")(x)
+    x = keras.layers.MaxPooling2D(name=f"pool{tag}")(x) if pool else x
     x = keras.layers.BatchNormalization(momentum=bn_momentum, name=f"bn{tag}")(x) if batchnorm else x
     return keras.layers.Activation("relu", name=f"relu{tag}")(x)
 
@@ -63,10 +68,11 @@ def build_cnn(image_shape: Sequence[int] = (28, 28, 1), filters: Sequence[int] =
               batchnorm: bool = True, dropout: Sequence[float] | None = (0.1, 0.3), augment: bool = False,
               learning_rate: float | keras.optimizers.schedules.LearningRateSchedule = 1e-3, name: str = "cnn",
               *, dense_units: int = 128, bn_momentum: float = 0.9, logits: bool = False) -> keras.Model:
-    """Blocks of conv layers + max-pooling, [dropout], Dense(dense_units), [dropout], softmax. Compiled.
+    """Blocks of conv layers (the last one of each block pools), [dropout], Dense(dense_units), [dropout], softmax.
 
     Taught in chapter 08, section 3, whose settings are the defaults; chapter 14 explains its predictions.
-    ``dropout`` is a pair of rates (after the convolutions, in the dense head), or None for no dropout.
+    Each block is ``convs_per_block`` calls of :func:`conv_block`, the last with ``pool=True``; the model
+    is compiled. ``dropout`` is a pair of rates (after the convolutions, in the dense head), or None for no dropout.
     Without ``logits``, the output layer is float32 even under mixed precision (chapter 08, section 7).
     ``logits=True`` (chapter 14) splits it into a Dense layer named ``logits``, the class scores, and a
     softmax named ``probs`` (these two follow the global dtype policy). Compiled with Adam at
@@ -81,8 +87,8 @@ def build_cnn(image_shape: Sequence[int] = (28, 28, 1), filters: Sequence[int] =
     x = make_augmentation()(inputs) if augment else inputs
     for b, n_filters in enumerate(filters, start=1):
         for c in range(convs_per_block):
-            x = conv_block(x, n_filters, f"{b}" if convs_per_block == 1 else f"{b}{'abcd'[c]}", batchnorm, bn_momentum)
-        x = keras.layers.MaxPooling2D(name=f"pool{b}")(x)
+            tag = f"{b}" if convs_per_block == 1 else f"{b}{'abcd'[c]}"
+            x = conv_block(x, n_filters, tag, batchnorm, bn_momentum, pool=c == convs_per_block - 1)
     x = keras.layers.Dropout(dropout[0], name="drop_conv")(x) if dropout else x
     x = keras.layers.Dense(dense_units, activation="relu", name="dense")(keras.layers.Flatten(name="flatten")(x))
     if logits:  # (the logits layer is created before the dropout layer: the order chapter 14 was measured with)
