@@ -55,8 +55,10 @@ def conv_block(x: Any, n_filters: int, tag: str, batchnorm: bool = True, bn_mome
     Taught in chapter 08, section 3. The convolution has no bias when batch norm follows it (BN's
     beta does that job), and BN's running statistics follow the batches with ``bn_momentum``. With
     ``pool``, the block pools *before* batch norm and ReLU: max-pooling commutes with ReLU, and with
-    BN's per-channel map at prediction time when its scale is positive, so the block computes nearly
-    what convolution -> BN -> ReLU -> pooling would, while BN and ReLU handle a quarter as many values.
+    BN's per-channel map at prediction time where its scale is positive (where it is negative, flipping
+    the signs of the filter and of gamma gives the same map). So at prediction time the block can compute
+    exactly what convolution -> BN -> ReLU -> pooling computes; only training differs (BN's batch
+    statistics come from the pooled values), and BN and ReLU handle a quarter as many values.
     """
     x = keras.layers.Conv2D(n_filters, 3, padding="same", use_bias=not batchnorm, name=f"conv{tag}")(x)
     x = keras.layers.MaxPooling2D(name=f"pool{tag}")(x) if pool else x
