@@ -21,11 +21,11 @@ import pytest
 from tools import course
 
 ALLOWED_REPEATS: dict[str, tuple[set[str], str]] = {
-    "sigmoid": ({"01", "02", "03", "09"}, "a one-line NumPy formula, written where it is taught (01, 02) or "
-                                          "differentiated by hand (03's loss, 09's LSTM gates)"),
-    "softmax": ({"02", "03", "11", "12"}, "a from-scratch formula each chapter derives again: 02 its stability, "
-                                          "03 its gradient, 11 and 12 inside attention checked against Keras"),
-    "mse": ({"03", "13"}, "two different functions: 03 teaches the loss, 13 scores reconstructions in float64"),
+    "sigmoid": ({"01", "02", "03", "10"}, "a one-line NumPy formula, written where it is taught (01, 02) or "
+                                          "differentiated by hand (03's loss, 10's LSTM gates)"),
+    "softmax": ({"02", "03", "12", "13"}, "a from-scratch formula each chapter derives again: 02 its stability, "
+                                          "03 its gradient, 12 and 13 inside attention checked against Keras"),
+    "mse": ({"03", "14"}, "two different functions: 03 teaches the loss, 14 scores reconstructions in float64"),
     "build_model": ({"04", "05"}, "two different models: 04's two-layer tanh network that mirrors its NumPy "
                                   "backprop, 05's first MNIST classifier"),
     "tape_gradients": ({"04", "07"}, "two different exercise references: 04 differentiates an MLP's loss, "
@@ -128,11 +128,11 @@ def test_the_scan_catches_a_repeat_and_skips_nbgrader_cells(tmp_path):
     first = notebook(tmp_path, "06", code("class EpochTimer:\n    pass\n"), code("def softmax(z):\n    return z"))
     later = notebook(tmp_path, "08", code("%matplotlib inline\nimport time\n\n\nclass EpochTimer:\n    pass\n"),
                      code("def helper():\n    pass", nbgrader={"solution": True, "grade_id": "x"}))
-    other = notebook(tmp_path, "09", code("x = 1"), code("def helper():\n    pass\n\n\ndef softmax(z):\n    return z"))
+    other = notebook(tmp_path, "10", code("x = 1"), code("def helper():\n    pass\n\n\ndef softmax(z):\n    return z"))
     problems = repeats([first, later, other])
     assert len(problems) == 2, problems   # helper: its other definition is an exercise solution
     assert problems[0].startswith("EpochTimer is defined in chapter 06 (cell 0), chapter 08 (cell 0): move it")
-    assert problems[1].startswith("softmax is defined in chapter 06 (cell 1), chapter 09 (cell 1)"), \
+    assert problems[1].startswith("softmax is defined in chapter 06 (cell 1), chapter 10 (cell 1)"), \
         "an allowed repeat is allowed only in the chapters its entry names"
 
 

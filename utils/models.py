@@ -18,14 +18,14 @@ import keras
 import numpy as np
 
 # ---------------------------------------------------------------------------------------------
-# Images: chapter 08's CNN (chapter 14 explains its predictions)
+# Images: chapter 08's CNN (chapter 15 explains its predictions)
 # ---------------------------------------------------------------------------------------------
 
 
 def to_input(images: np.ndarray) -> np.ndarray:
     """uint8 images (n, 28, 28) -> float32 images (n, 28, 28, 1) with values in [0, 1].
 
-    Taught in chapter 08, section 1 (a convolution wants a channel axis); chapter 14 uses it too.
+    Taught in chapter 08, section 1 (a convolution wants a channel axis); chapter 15 uses it too.
 
     Raises:
         ValueError: if ``images`` is not a stack of 2-D grey images, shape (n, height, width).
@@ -72,11 +72,11 @@ def build_cnn(image_shape: Sequence[int] = (28, 28, 1), filters: Sequence[int] =
               *, dense_units: int = 128, bn_momentum: float = 0.9, logits: bool = False) -> keras.Model:
     """Blocks of conv layers (the last one of each block pools), [dropout], Dense(dense_units), [dropout], softmax.
 
-    Taught in chapter 08, section 3, whose settings are the defaults; chapter 14 explains its predictions.
+    Taught in chapter 08, section 3, whose settings are the defaults; chapter 15 explains its predictions.
     Each block is ``convs_per_block`` calls of :func:`conv_block`, the last with ``pool=True``; the model
     is compiled. ``dropout`` is a pair of rates (after the convolutions, in the dense head), or None for no dropout.
     Without ``logits``, the output layer is float32 even under mixed precision (chapter 08, section 7).
-    ``logits=True`` (chapter 14) splits it into a Dense layer named ``logits``, the class scores, and a
+    ``logits=True`` (chapter 15) splits it into a Dense layer named ``logits``, the class scores, and a
     softmax named ``probs`` (these two follow the global dtype policy). Compiled with Adam at
     ``learning_rate`` (a number or a schedule) and sparse cross-entropy.
 
@@ -93,7 +93,7 @@ def build_cnn(image_shape: Sequence[int] = (28, 28, 1), filters: Sequence[int] =
             x = conv_block(x, n_filters, tag, batchnorm, bn_momentum, pool=c == convs_per_block - 1)
     x = keras.layers.Dropout(dropout[0], name="drop_conv")(x) if dropout else x
     x = keras.layers.Dense(dense_units, activation="relu", name="dense")(keras.layers.Flatten(name="flatten")(x))
-    if logits:  # (the logits layer is created before the dropout layer: the order chapter 14 was measured with)
+    if logits:  # (the logits layer is created before the dropout layer: the order chapter 15 was measured with)
         scores = keras.layers.Dense(10, name="logits")
         x = keras.layers.Dropout(dropout[1], name="drop_dense")(x) if dropout else x
         outputs = keras.layers.Activation("softmax", name="probs")(scores(x))
@@ -122,14 +122,14 @@ def _check_cnn_settings(image_shape: Sequence[int], filters: Sequence[int], conv
 
 
 # ---------------------------------------------------------------------------------------------
-# Text: chapter 10's ids and bag of embeddings (chapter 11 starts its Transformer from them)
+# Text: chapter 11's ids and bag of embeddings (chapter 12 starts its Transformer from them)
 # ---------------------------------------------------------------------------------------------
 
 
 def to_ids(texts: Any, vectorizer: Callable[[Any], Any], max_len: int) -> np.ndarray:
     """Ids of the last ``max_len`` tokens of each text, padded with 0 at the end: (batch, max_len) int32.
 
-    Taught in chapter 10, section 5; chapter 11 encodes the same reviews with it. ``vectorizer`` is a
+    Taught in chapter 11, section 5; chapter 12 encodes the same reviews with it. ``vectorizer`` is a
     ``keras.layers.TextVectorization`` built with ``ragged=True``, so that each text keeps its own length
     and we can choose which end to keep.
 
@@ -148,7 +148,7 @@ def to_ids(texts: Any, vectorizer: Callable[[Any], Any], max_len: int) -> np.nda
 def build_baseline(vocab_size: int, max_len: int, embed_dim: int, dropout: float) -> keras.Model:
     """Bag of embeddings: Embedding(mask_zero) -> Dropout -> masked average -> one sigmoid unit. Compiled.
 
-    Taught in chapter 10, sections 4 and 6; chapter 11 starts its Transformer from the word vectors it
+    Taught in chapter 11, sections 4 and 6; chapter 12 starts its Transformer from the word vectors it
     learns (the layer named ``embedding``). The output unit is named ``score``. Adam at its default
     learning rate, binary cross-entropy, accuracy.
 
