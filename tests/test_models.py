@@ -132,3 +132,40 @@ def test_build_baseline_rejects_bad_sizes(kwargs):
     args = {"vocab_size": 10, "max_len": 5, "embed_dim": 4, "dropout": 0.2, **kwargs}
     with pytest.raises(ValueError, match=next(iter(kwargs))):
         models.build_baseline(**args)
+
+
+def test_build_resnet_is_chapter_09s_network():
+    keras = pytest.importorskip("keras")
+    model = models.build_resnet(blocks_per_stage=2)
+    convs = [layer.name for layer in model.layers if isinstance(layer, keras.layers.Conv2D)]
+    main = [name for name in convs if not name.startswith("proj")]
+    assert len(main) == 1 + 2 * 3 * 2 and {"proj2_1", "proj3_1"} == set(convs) - set(main)
+    assert model.get_layer("relu3_2b").output.shape[1:] == (7, 7, 32)
+    assert model.get_layer("gap").output.shape[1:] == (32,) and model.output_shape == (None, 10)
+    assert model.get_layer("logits").activation.__name__ == "linear" and model.optimizer is not None
+    plain = models.build_resnet(blocks_per_stage=2, residual=False)
+    assert not any(isinstance(layer, keras.layers.Add) for layer in plain.layers)
+    # the residual version adds exactly the two projections (1x1 conv + BN) of the stride-2 blocks
+    assert model.count_params() - plain.count_params() == (8 * 16 + 4 * 16) + (16 * 32 + 4 * 32)
+
+
+def test_residual_block_shortcuts():
+    keras = pytest.importorskip("keras")
+    x = keras.Input((8, 8, 4))
+    same = keras.Model(x, models.residual_block(x, 4, "i"))
+    assert "proji" not in [layer.name for layer in same.layers], "matching shapes: identity shortcut"
+    down = keras.Model(x, models.residual_block(x, 6, "p", stride=2))
+    assert down.output.shape[1:] == (4, 4, 6) and down.get_layer("projp").strides == (2, 2)
+    # with the residual branch's last BN scaled to 0, an identity block is ReLU(x)
+    same.get_layer("bnib").set_weights([np.zeros(4, "float32"), *same.get_layer("bnib").get_weights()[1:]])
+    images = np.random.default_rng(0).normal(size=(2, 8, 8, 4)).astype("float32")
+    assert np.allclose(same(images, training=False), np.maximum(images, 0), atol=1e-6)
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    ({"image_shape": (28, 28)}, "image_shape"), ({"widths": ()}, "widths"),
+    ({"blocks_per_stage": 0}, "blocks_per_stage"), ({"n_classes": 1}, "n_classes"),
+])
+def test_build_resnet_rejects_settings_it_cannot_build(kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        models.build_resnet(**kwargs)

@@ -117,12 +117,12 @@ def raw_texts(root: Path) -> dict[str, str]:
 
 
 SIMPLE_FORMS = {
-    "chapter NN": re.compile(r"\b[Cc]hapters? (\d\d)\b"),
+    "chapter NN": re.compile(r"(?:(?<=\\n)|\b)[Cc]hapters? (\d\d)\b"),   # also after a JSON string's \n
     "report": re.compile(r'report\(\\?"(\d\d)\\?"'),
     "grade_id": re.compile(r'"grade_id": "ex(\d\d)_'),
     "title": re.compile(r'"# (\d\d) · '),
     "link": re.compile(r"notebooks/(\d\d)_[a-z0-9_]+\.ipynb"),
-    "exercise": re.compile(r"\bExercise (\d\d)\.\d"),
+    "exercise": re.compile(r"(?:(?<=\\n)|\b)Exercise (\d\d)\.\d"),
     "THRESHOLDS key": re.compile(r'^    "(\d\d)": \{', re.M),
 }
 
@@ -306,7 +306,9 @@ def _beyond_the_last(root: Path) -> None:
 
 
 def _undo_prose(root: Path) -> None:
-    number = f"{int(MOVED) + 1:02d}"  # a chapter that refers to the moved one: "chapter MOVED" -> "chapter INSERT_AT"
+    """The first other chapter that refers to the moved one: "chapter MOVED" -> "chapter INSERT_AT"."""
+    number = next(n for n, path in sorted(renumber.chapters(root).items())
+                  if n != MOVED and f"chapter {MOVED}" in path.read_text(encoding="utf-8"))
     _replace_in_notebook(root, number, f"chapter {MOVED}", f"chapter {INSERT_AT}")
 
 

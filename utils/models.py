@@ -122,6 +122,78 @@ def _check_cnn_settings(image_shape: Sequence[int], filters: Sequence[int], conv
 
 
 # ---------------------------------------------------------------------------------------------
+# Images: chapter 09's residual network with global average pooling
+# ---------------------------------------------------------------------------------------------
+
+
+def residual_block(x: Any, n_filters: int, tag: str, stride: int = 1, residual: bool = True,
+                   bn_momentum: float = 0.9) -> Any:
+    """Conv(3x3, stride) -> BN -> ReLU -> Conv(3x3) -> BN, [+ shortcut] -> ReLU, layer names ending in ``tag``.
+
+    Taught in chapter 09, section 2. With ``residual``, the block adds its input back before the last
+    ReLU: the input itself (identity shortcut) when the shapes match, otherwise a 1x1 convolution with the
+    block's stride and batch norm (projection shortcut, layers ``proj{tag}`` and ``projbn{tag}``). Without it,
+    the same two convolutions form a plain block. Convolutions have no bias (batch norm follows) and He init.
+    """
+    conv = dict(padding="same", use_bias=False, kernel_initializer="he_normal")
+    y = keras.layers.Conv2D(n_filters, 3, strides=stride, name=f"conv{tag}a", **conv)(x)
+    y = keras.layers.BatchNormalization(momentum=bn_momentum, name=f"bn{tag}a")(y)
+    y = keras.layers.Activation("relu", name=f"relu{tag}a")(y)
+    y = keras.layers.Conv2D(n_filters, 3, name=f"conv{tag}b", **conv)(y)
+    y = keras.layers.BatchNormalization(momentum=bn_momentum, name=f"bn{tag}b")(y)
+    if residual:
+        shortcut = x
+        if stride != 1 or x.shape[-1] != n_filters:
+            shortcut = keras.layers.Conv2D(n_filters, 1, strides=stride, name=f"proj{tag}", **conv)(x)
+            shortcut = keras.layers.BatchNormalization(momentum=bn_momentum, name=f"projbn{tag}")(shortcut)
+        y = keras.layers.Add(name=f"add{tag}")([y, shortcut])
+    return keras.layers.Activation("relu", name=f"relu{tag}b")(y)
+
+
+def build_resnet(image_shape: Sequence[int] = (28, 28, 1), widths: Sequence[int] = (8, 16, 32),
+                 blocks_per_stage: int = 7, residual: bool = True, n_classes: int = 10,
+                 learning_rate: float = 1e-3, name: str = "resnet", *, bn_momentum: float = 0.9) -> keras.Model:
+    """A stem conv, stages of :func:`residual_block` (``residual=False``: plain blocks), global average pooling, logits.
+
+    Taught in chapter 09, section 1 (plain against residual at the same depth) and section 3 (the GAP
+    head); chapter 09, section 5 pretrains it for transfer learning; chapter 15 runs Grad-CAM's deletion
+    test on its shallow form. The stem is Conv(3x3, ``widths[0]``,
+    layer ``stem``) -> BN -> ReLU; stage ``s`` (1-based) has ``blocks_per_stage`` blocks of ``widths[s-1]``
+    filters, tagged ``{s}_{b}``, the first block of every stage after the first with stride 2. The head is
+    ``GlobalAveragePooling2D`` (layer ``gap``) and ``Dense(n_classes)`` (layer ``logits``, no softmax), so
+    ``1 + 2 * len(widths) * blocks_per_stage`` convolutions lie on the main path. Compiled with Adam at
+    ``learning_rate`` and sparse cross-entropy from logits.
+
+    Raises:
+        ValueError: for an image shape that is not (height, width, channels), no widths, fewer than one
+            block per stage, or fewer than two classes.
+    """
+    if len(image_shape) != 3 or min(image_shape) < 1:
+        raise ValueError(f"build_resnet: image_shape should be (height, width, channels), got {tuple(image_shape)}")
+    if len(widths) == 0 or min(widths) < 1:
+        raise ValueError(f"build_resnet: widths should hold at least one positive count per stage, got {widths!r}")
+    if blocks_per_stage < 1:
+        raise ValueError(f"build_resnet: blocks_per_stage should be at least 1, got {blocks_per_stage!r}")
+    if n_classes < 2:
+        raise ValueError(f"build_resnet: n_classes should be at least 2, got {n_classes!r}")
+    inputs = keras.Input(shape=tuple(image_shape))
+    x = keras.layers.Conv2D(widths[0], 3, padding="same", use_bias=False, kernel_initializer="he_normal",
+                            name="stem")(inputs)
+    x = keras.layers.BatchNormalization(momentum=bn_momentum, name="bn_stem")(x)
+    x = keras.layers.Activation("relu", name="relu_stem")(x)
+    for s, n_filters in enumerate(widths, start=1):
+        for b in range(1, blocks_per_stage + 1):
+            stride = 2 if s > 1 and b == 1 else 1
+            x = residual_block(x, n_filters, f"{s}_{b}", stride, residual, bn_momentum)
+    x = keras.layers.GlobalAveragePooling2D(name="gap")(x)
+    outputs = keras.layers.Dense(n_classes, name="logits")(x)
+    model = keras.Model(inputs, outputs, name=name)
+    model.compile(optimizer=keras.optimizers.Adam(learning_rate),
+                  loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True), metrics=["accuracy"])
+    return model
+
+
+# ---------------------------------------------------------------------------------------------
 # Text: chapter 11's ids and bag of embeddings (chapter 12 starts its Transformer from them)
 # ---------------------------------------------------------------------------------------------
 
