@@ -81,7 +81,7 @@ def test_a_failing_worker_is_reported_with_its_error_and_the_others_are_stopped(
 def test_workers_that_hang_are_stopped_after_the_timeout(tmp_path):
     script = _script(tmp_path, "open(sys.argv[2] + f'/pid{sys.argv[1]}', 'w').write(str(os.getpid()))\n"
                                "time.sleep(60)\n")
-    with pytest.raises(RuntimeError, match="not done after 2 s"):
+    with pytest.raises(RuntimeError, match="workers not done after 2 s"):
         distributed.run_workers(script, 2, args=[str(tmp_path)], timeout=2)
     for i in range(2):
         _assert_gone(int((tmp_path / f"pid{i}").read_text()))
@@ -118,3 +118,9 @@ def test_bad_arguments_raise_value_error(tmp_path, call):
 def test_a_missing_script_raises_file_not_found(tmp_path, run):
     with pytest.raises(FileNotFoundError):
         run(tmp_path / "nowhere.py")
+
+
+def test_talkative_workers_do_not_block_on_a_full_pipe(tmp_path):
+    script = _script(tmp_path, "sys.stdout.write('x' * 1_000_000); sys.stderr.write('y' * 1_000_000)\n")
+    outputs = distributed.run_workers(script, 2, timeout=30)
+    assert [len(o) for o in outputs] == [1_000_000, 1_000_000]

@@ -15,6 +15,8 @@ import os
 import socket
 import subprocess
 import sys
+import tempfile
+import time
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -72,8 +74,8 @@ def _stop(processes: Sequence[subprocess.Popen]) -> None:
             p.kill()
     for p in processes:
         try:
-            p.communicate(timeout=10)
-        except (subprocess.TimeoutExpired, ValueError):
+            p.wait(timeout=10)
+        except subprocess.TimeoutExpired:
             pass
 
 
@@ -103,7 +105,7 @@ def run_workers(script: str | Path, n_workers: int = 2, args: Sequence[str] = ()
         ValueError: for fewer than one worker or a timeout that is not positive.
         FileNotFoundError: if the script does not exist.
         RuntimeError: if a worker exits with an error (its last lines of stderr are quoted) or the
-            workers are not done within ``timeout`` seconds. All workers are stopped first.
+            workers are not all done within ``timeout`` seconds in total. All workers are stopped first.
     """
     if n_workers < 1 or not timeout > 0:
         raise ValueError(f"run_workers: need n_workers >= 1 and timeout > 0, got {n_workers} and {timeout}")
@@ -116,24 +118,31 @@ def run_workers(script: str | Path, n_workers: int = 2, args: Sequence[str] = ()
         if port not in ports:
             ports.append(port)
     processes: list[subprocess.Popen] = []
-    try:
-        for i in range(n_workers):
-            env = _environment({"TF_CONFIG": json.dumps(tf_config(ports, i))}, hide_gpus)
-            processes.append(subprocess.Popen([sys.executable, str(script), str(i), *map(str, args)], env=env,
-                                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True))
-        outputs = []
-        for i, p in enumerate(processes):
-            try:
-                out, err = p.communicate(timeout=timeout)
-            except subprocess.TimeoutExpired:
-                raise RuntimeError(f"run_workers: worker {i} not done after {timeout:.0f} s; all workers stopped") \
-                    from None
-            if p.returncode != 0:
-                raise RuntimeError(f"run_workers: worker {i} exited with code {p.returncode}:\n{_tail(err)}")
-            outputs.append(out)
-        return outputs
-    finally:
-        _stop(processes)
+    with tempfile.TemporaryDirectory(prefix="workers_") as logs:
+        # output goes to files, not pipes: a talkative worker can never block on a full pipe
+        outs = [Path(logs) / f"out{i}" for i in range(n_workers)]
+        errs = [Path(logs) / f"err{i}" for i in range(n_workers)]
+        try:
+            for i in range(n_workers):
+                env = _environment({"TF_CONFIG": json.dumps(tf_config(ports, i))}, hide_gpus)
+                with open(outs[i], "w") as out, open(errs[i], "w") as err:
+                    processes.append(subprocess.Popen([sys.executable, str(script), str(i), *map(str, args)],
+                                                      env=env, stdout=out, stderr=err, text=True))
+            deadline = time.monotonic() + timeout
+            while any(p.poll() is None for p in processes):
+                failed = [i for i, p in enumerate(processes) if p.poll() not in (None, 0)]
+                if failed:
+                    break
+                if time.monotonic() > deadline:
+                    raise RuntimeError(f"run_workers: workers not done after {timeout:.0f} s; all workers stopped")
+                time.sleep(0.05)
+            for i, p in enumerate(processes):
+                if p.poll() not in (None, 0):
+                    raise RuntimeError(f"run_workers: worker {i} exited with code {p.returncode}:\n"
+                                       f"{_tail(errs[i].read_text())}")
+            return [out.read_text() for out in outs]
+        finally:
+            _stop(processes)
 
 
 def run_script(script: str | Path, args: Sequence[str] = (), timeout: float = 180.0,

@@ -120,6 +120,10 @@ THRESHOLDS: dict[str, dict[str, tuple[str, float]]] = {
            "shirt_recall_drop": (">=", 0.5), "reweighting_recovered_fraction": (">=", 0.4),
            "underrep_minus_balanced_shirt_ece": (">=", 0.05), "underrep_minus_balanced_ece": (">=", 0.03),
            "underrep_accuracy_drop": ("<=", 0.08)},
+    "16": {"matmul_large_over_small_gflops": (">=", 10.0), "numpy_vs_tape_max_diff": ("<=", 1e-10),
+           "mirrored_vs_single_max_diff": ("<=", 1e-6), "workers_max_diff": ("<=", 0.0),
+           "workers_vs_single_max_diff": ("<=", 1e-5), "resumed_vs_uninterrupted_max_diff": ("<=", 1e-6),
+           "no_backup_vs_backup_max_diff": ("<=", 1e-6)},
 }
 """chapter -> metric -> (comparison, bound) that full mode must meet."""
 
