@@ -33,7 +33,7 @@ ALLOWED_REPEATS: dict[str, tuple[set[str], str]] = {
 }
 """Names more than one chapter may define: {name: (the chapters, why)}."""
 
-SHARED_MODULES = ("utils.models", "utils.training")
+SHARED_MODULES = ("utils.generative", "utils.models", "utils.training")
 """The modules that hold chapter code reused by later chapters."""
 
 
