@@ -26,7 +26,7 @@ def tags(cell):
     return cell.get("metadata", {}).get("tags", [])
 
 
-NOT_YET_WRITTEN: set[int] = set()
+NOT_YET_WRITTEN: set[int] = {15}
 """Chapter numbers not written yet although a later chapter exists: ``python -m tools.renumber --insert NN``
 records NN here, and the commit that adds chapter NN removes it (tools/renumber.py rewrites this line)."""
 
@@ -95,7 +95,7 @@ def visible_lines(cell) -> list[str]:
 
 def string_lines(text: str) -> set[int]:
     """1-based numbers of the lines inside a multi-line string literal after its first line (a script that a
-    cell writes to a file, as chapter 16 does for its worker processes): text, not the cell's own imports."""
+    cell writes to a file, as chapter 17 does for its worker processes): text, not the cell's own imports."""
     inside: set[int] = set()
     try:
         for token in tokenize.generate_tokens(io.StringIO(text).readline):

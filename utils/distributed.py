@@ -1,6 +1,6 @@
-"""Several devices and several processes on one machine, for chapter 16 (scaling up).
+"""Several devices and several processes on one machine, for chapter 17 (scaling up).
 
-Chapter 16 teaches data parallelism with TensorFlow's own engine, ``tf.distribute``:
+Chapter 17 teaches data parallelism with TensorFlow's own engine, ``tf.distribute``:
 ``MirroredStrategy`` over two logical CPU devices in the notebook's process (:func:`split_cpu`), and
 ``MultiWorkerMirroredStrategy`` over real worker processes that talk over 127.0.0.1
 (:func:`run_workers`), plus a training process that is killed and restarted (:func:`run_script`).
@@ -149,7 +149,7 @@ def run_script(script: str | Path, args: Sequence[str] = (), timeout: float = 18
                env: dict[str, str] | None = None, hide_gpus: bool = True) -> subprocess.CompletedProcess:
     """Run ``python script *args`` in a fresh process and return it finished (exit code, stdout, stderr).
 
-    Unlike :func:`run_workers` a non-zero exit code is not an error here: chapter 16 kills a
+    Unlike :func:`run_workers` a non-zero exit code is not an error here: chapter 17 kills a
     training run on purpose and looks at how it ended. ``env`` adds environment variables.
 
     Raises:

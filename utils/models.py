@@ -18,14 +18,14 @@ import keras
 import numpy as np
 
 # ---------------------------------------------------------------------------------------------
-# Images: chapter 08's CNN (chapter 15 explains its predictions)
+# Images: chapter 08's CNN (chapter 16 explains its predictions)
 # ---------------------------------------------------------------------------------------------
 
 
 def to_input(images: np.ndarray) -> np.ndarray:
     """uint8 images (n, 28, 28) -> float32 images (n, 28, 28, 1) with values in [0, 1].
 
-    Taught in chapter 08, section 1 (a convolution wants a channel axis); chapter 15 uses it too.
+    Taught in chapter 08, section 1 (a convolution wants a channel axis); chapter 16 uses it too.
 
     Raises:
         ValueError: if ``images`` is not a stack of 2-D grey images, shape (n, height, width).
@@ -72,11 +72,11 @@ def build_cnn(image_shape: Sequence[int] = (28, 28, 1), filters: Sequence[int] =
               *, dense_units: int = 128, bn_momentum: float = 0.9, logits: bool = False) -> keras.Model:
     """Blocks of conv layers (the last one of each block pools), [dropout], Dense(dense_units), [dropout], softmax.
 
-    Taught in chapter 08, section 3, whose settings are the defaults; chapter 15 explains its predictions.
+    Taught in chapter 08, section 3, whose settings are the defaults; chapter 16 explains its predictions.
     Each block is ``convs_per_block`` calls of :func:`conv_block`, the last with ``pool=True``; the model
     is compiled. ``dropout`` is a pair of rates (after the convolutions, in the dense head), or None for no dropout.
     Without ``logits``, the output layer is float32 even under mixed precision (chapter 08, section 7).
-    ``logits=True`` (chapter 15) splits it into a Dense layer named ``logits``, the class scores, and a
+    ``logits=True`` (chapter 16) splits it into a Dense layer named ``logits``, the class scores, and a
     softmax named ``probs`` (these two follow the global dtype policy). Compiled with Adam at
     ``learning_rate`` (a number or a schedule) and sparse cross-entropy.
 
@@ -93,7 +93,7 @@ def build_cnn(image_shape: Sequence[int] = (28, 28, 1), filters: Sequence[int] =
             x = conv_block(x, n_filters, tag, batchnorm, bn_momentum, pool=c == convs_per_block - 1)
     x = keras.layers.Dropout(dropout[0], name="drop_conv")(x) if dropout else x
     x = keras.layers.Dense(dense_units, activation="relu", name="dense")(keras.layers.Flatten(name="flatten")(x))
-    if logits:  # (the logits layer is created before the dropout layer: the order chapter 15 was measured with)
+    if logits:  # (the logits layer is created before the dropout layer: the order chapter 16 was measured with)
         scores = keras.layers.Dense(10, name="logits")
         x = keras.layers.Dropout(dropout[1], name="drop_dense")(x) if dropout else x
         outputs = keras.layers.Activation("softmax", name="probs")(scores(x))
@@ -156,7 +156,7 @@ def build_resnet(image_shape: Sequence[int] = (28, 28, 1), widths: Sequence[int]
     """A stem conv, stages of :func:`residual_block` (``residual=False``: plain blocks), global average pooling, logits.
 
     Taught in chapter 09, section 1 (plain against residual at the same depth) and section 3 (the GAP
-    head); chapter 09, section 5 pretrains it for transfer learning; chapter 15 runs Grad-CAM's deletion
+    head); chapter 09, section 5 pretrains it for transfer learning; chapter 16 runs Grad-CAM's deletion
     test on its shallow form. The stem is Conv(3x3, ``widths[0]``,
     layer ``stem``) -> BN -> ReLU; stage ``s`` (1-based) has ``blocks_per_stage`` blocks of ``widths[s-1]``
     filters, tagged ``{s}_{b}``, the first block of every stage after the first with stride 2. The head is

@@ -41,7 +41,7 @@ def cosine_schedule(epochs: int, n_examples: int, batch_size: int,
                     initial_rate: float = 1e-3) -> keras.optimizers.schedules.CosineDecay:
     """A learning rate that starts at ``initial_rate`` and follows half a cosine down to 0 at the last step.
 
-    Taught in chapter 08, section 2 (the recipe of its dense network and CNN); chapter 15 trains
+    Taught in chapter 08, section 2 (the recipe of its dense network and CNN); chapter 16 trains
     chapter 08's CNN with it. The last step is ``epochs * ceil(n_examples / batch_size)``, the number
     of training steps ``fit`` takes with that batch size.
 
