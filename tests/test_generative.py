@@ -22,6 +22,7 @@ def test_nearest_real_distance_is_the_median_distance_to_the_closest_reference()
     images = np.array([[1.0, 0.0], [10.0, 2.0], [4.0, 3.0]])    # distances 1, 2, 5
     assert generative.nearest_real_distance(images, reference) == pytest.approx(2.0)
     assert generative.nearest_real_distance(reference, reference) == 0.0
+    assert np.allclose(generative.nearest_real_distances(images, reference), [1.0, 2.0, 5.0])
 
 
 def test_judge_images_reads_the_judges_probabilities():

@@ -26,7 +26,7 @@ def tags(cell):
     return cell.get("metadata", {}).get("tags", [])
 
 
-NOT_YET_WRITTEN: set[int] = {15}
+NOT_YET_WRITTEN: set[int] = set()
 """Chapter numbers not written yet although a later chapter exists: ``python -m tools.renumber --insert NN``
 records NN here, and the commit that adds chapter NN removes it (tools/renumber.py rewrites this line)."""
 

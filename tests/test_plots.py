@@ -120,3 +120,12 @@ def test_plot_functions_rejects_bad_input():
         plots.plot_functions({"f": np.sin}, x=np.array([1.0, 0.0, 2.0]))
     with pytest.raises(ValueError, match="returned shape"):
         plots.plot_functions({"f": lambda x: x[:-1]})
+
+
+def test_tile_lays_images_out_row_by_row():
+    images = np.arange(7 * 2 * 3).reshape(7, 2, 3, 1)
+    canvas = plots.tile(images, ncols=3)
+    assert canvas.shape == (2 * 2, 3 * 3), "two whole rows of three; the seventh image is left out"
+    assert np.array_equal(canvas[:2, 3:6], images[1, ..., 0]) and np.array_equal(canvas[2:, 6:], images[5, ..., 0])
+    with pytest.raises(ValueError, match="at least 3 images"):
+        plots.tile(images[:2], ncols=3)

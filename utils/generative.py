@@ -68,16 +68,23 @@ def judge_images(judge: keras.Model, images: Any) -> dict[str, Any]:
             "histogram": np.bincount(labels, minlength=10) / len(labels), "spread": pixel_spread(images)}
 
 
-def nearest_real_distance(images: Any, reference: Any) -> float:
-    """Median over `images` of the Euclidean distance to the nearest image of `reference`.
+def nearest_real_distances(images: Any, reference: Any) -> np.ndarray:
+    """The Euclidean distance from each of `images` to the nearest image of `reference` (one value per image).
 
-    Both are flattened to one row per image. Taught in chapter 14, section 7: a judge-free measure
-    of realism (0 for copies of reference images).
+    Both are flattened to one row per image. Taught in chapter 14, section 7.
     """
     ref = np.asarray(reference, dtype="float64").reshape(len(reference), -1)
     flat = np.asarray(images, dtype="float64").reshape(len(images), -1)
     d2 = (flat ** 2).sum(axis=1)[:, None] + (ref ** 2).sum(axis=1)[None, :] - 2 * flat @ ref.T
-    return float(np.median(np.sqrt(np.clip(d2.min(axis=1), 0, None))))
+    return np.sqrt(np.clip(d2.min(axis=1), 0, None))
+
+
+def nearest_real_distance(images: Any, reference: Any) -> float:
+    """Median over `images` of the distance to the nearest image of `reference`.
+
+    Taught in chapter 14, section 7: a judge-free measure of realism (0 for copies of reference images).
+    """
+    return float(np.median(nearest_real_distances(images, reference)))
 
 
 # ---------------------------------------------------------------------------------------------

@@ -297,3 +297,20 @@ def plot_functions(
         axes[1].legend()
     fig.suptitle(title)
     return fig, axes
+
+
+def tile(images: np.ndarray, ncols: int = 6) -> np.ndarray:
+    """Lay out (n, h, w, 1) or (n, h, w) grey images as one (rows*h, ncols*w) canvas for one ``imshow``.
+
+    Only whole rows are kept: ``n // ncols`` rows. Chapters 14 and 15 show generated digits with it.
+
+    Raises:
+        ValueError: on a wrong shape, or fewer images than ``ncols``.
+    """
+    images = np.asarray(images)
+    if images.ndim == 4 and images.shape[-1] == 1:
+        images = images[..., 0]
+    if images.ndim != 3 or len(images) < ncols:
+        raise ValueError(f"expected at least {ncols} images of shape (h, w) or (h, w, 1), got {images.shape}")
+    rows, (h, w) = len(images) // ncols, images.shape[1:]
+    return images[: rows * ncols].reshape(rows, ncols, h, w).transpose(0, 2, 1, 3).reshape(rows * h, ncols * w)
